@@ -50,6 +50,7 @@ import type {
   ListOperationsOptions,
   MarkEventDetails,
   MeshSummary,
+  Mutator,
   PutPolicyOptions,
   StateStore,
   Versioned,
@@ -125,7 +126,7 @@ class CosmosStateStore implements StateStore {
 
   async updateMeshView(
     profile: string,
-    mutate: (current: MeshView | undefined) => MeshViewUpdate | undefined,
+    mutate: Mutator<MeshView | undefined, MeshViewUpdate>,
   ): Promise<Versioned<MeshView> | undefined> {
     checkProfile(profile);
     return this.readModifyWrite<MeshView>({
@@ -135,8 +136,8 @@ class CosmosStateStore implements StateStore {
       what: `mesh view of '${profile}'`,
       parse: (read) => this.meshViewOf(read, profile),
       allowCreate: true,
-      next: (current) => {
-        const update = mutate(current);
+      next: async (current) => {
+        const update = await mutate(current);
         if (update === undefined) return undefined;
         const doc: MeshViewDocument = {
           ...update,
@@ -314,10 +315,7 @@ class CosmosStateStore implements StateStore {
     return read && this.operationOf(read, id);
   }
 
-  async updateOperation(
-    id: string,
-    mutate: (current: Operation) => OperationUpdate | undefined,
-  ): Promise<Versioned<Operation>> {
+  async updateOperation(id: string, mutate: Mutator<Operation, OperationUpdate>): Promise<Versioned<Operation>> {
     const parts = parseOperationId(id);
     if (!parts) throw malformedOperationId(id);
     const result = await this.readModifyWrite<Operation>({
@@ -327,9 +325,9 @@ class CosmosStateStore implements StateStore {
       what: `operation '${id}'`,
       parse: (read) => this.operationOf(read, id),
       allowCreate: false,
-      next: (current) => {
+      next: async (current) => {
         if (!current) throw new FleetMeshError('NotFound', `operation '${id}' does not exist`, { status: 404 });
-        const update = mutate(current);
+        const update = await mutate(current);
         if (update === undefined) return undefined;
         for (const field of ['id', 'profile', 'kind', 'trigger', 'createdAt'] as const) {
           if (update[field] !== current[field]) {
@@ -486,14 +484,14 @@ class CosmosStateStore implements StateStore {
     what: string;
     parse: (read: RawRead) => Versioned<T>;
     allowCreate: boolean;
-    next: (current: T | undefined) => Record<string, unknown> | undefined;
+    next: (current: T | undefined) => Promise<Record<string, unknown> | undefined>;
   }): Promise<Versioned<T> | undefined> {
     const { container, id, partitionKey, what } = args;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) await this.backoff(attempt - 1);
       const read = await this.read(container, id, partitionKey);
       const current = read ? args.parse(read) : undefined;
-      const doc = args.next(current?.value);
+      const doc = await args.next(current?.value);
       if (doc === undefined) return current;
       try {
         if (!current) {

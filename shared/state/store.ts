@@ -5,7 +5,8 @@
  * Concurrency contract:
  * - Every `update*` is read-modify-write with `If-Match` on the ETag, retried on a lost race (412, or 409 when two
  *   writers create the same document) up to a bounded number of attempts. The mutator may therefore run more than
- *   once and must be a pure function of its argument. Returning `undefined` means "no change" (nothing is written).
+ *   once and must be a pure function of its argument (it may be async). Returning `undefined` means "no change"
+ *   (nothing is written).
  * - When the attempts run out the update fails with a retryable `Conflict` error; the stored document is then the
  *   other writer's complete version, never a mix.
  * - Creates that must not overwrite use Cosmos create (409 when the id exists).
@@ -56,6 +57,9 @@ export interface MarkEventDetails {
   readonly subject?: string;
 }
 
+/** A mutator may compute its result asynchronously, but must not have side effects: it can run more than once. */
+export type Mutator<In, Out> = (current: In) => Out | undefined | Promise<Out | undefined>;
+
 export interface StateStore {
   // Mesh view (one per profile)
   getMeshView(profile: string): Promise<Versioned<MeshView> | undefined>;
@@ -66,7 +70,7 @@ export interface StateStore {
    */
   updateMeshView(
     profile: string,
-    mutate: (current: MeshView | undefined) => MeshViewUpdate | undefined,
+    mutate: Mutator<MeshView | undefined, MeshViewUpdate>,
   ): Promise<Versioned<MeshView> | undefined>;
 
   // Policy (one per profile; its JSON is validated by the caller)
@@ -95,10 +99,7 @@ export interface StateStore {
    * Read-modify-write of an operation. Throws `NotFound` when it does not exist, and `Conflict` (not retryable)
    * when the mutator changes an immutable field or makes a status transition `canTransition` forbids.
    */
-  updateOperation(
-    id: string,
-    mutate: (current: Operation) => OperationUpdate | undefined,
-  ): Promise<Versioned<Operation>>;
+  updateOperation(id: string, mutate: Mutator<Operation, OperationUpdate>): Promise<Versioned<Operation>>;
   /** Appends an approval or rejection (idempotent: the same `by`/`decision`/`at` is not added twice). */
   recordApproval(id: string, approval: Approval): Promise<Versioned<Operation>>;
   /** The profile's operations, newest first. */
