@@ -3,10 +3,10 @@
  * tests; in Azure, infrastructure creates them (data-plane RBAC cannot create containers) and must match these
  * definitions (see docs/state.md). `verifyContainers` checks an existing database against them.
  */
-import type { ContainerDefinition, ContainerRequest, CosmosClient, Database, IndexingPolicy } from '@azure/cosmos';
+import type { ContainerDefinition, ContainerRequest, CosmosClient, IndexingPolicy } from '@azure/cosmos';
 import { ConfigurationError } from '../errors.js';
 import { ContainerIds, type ContainerId } from './documents.js';
-import { isCosmosNotFound, toStateError } from './errors.js';
+import { isCosmosConflict, isCosmosNotFound, toStateError } from './errors.js';
 
 export interface StateContainerDefinition {
   readonly id: ContainerId;
@@ -67,11 +67,19 @@ function toRequest(def: StateContainerDefinition): ContainerRequest {
  * server and tests only: never call it against Azure, where the app's identity has no control-plane rights.
  */
 export async function ensureContainers(client: CosmosClient, databaseId: string): Promise<void> {
-  let database: Database;
+  // createIfNotExists reads, then creates: a concurrent caller can win in between (409), which is just as good.
+  const tolerateConflict = async (create: () => Promise<unknown>): Promise<void> => {
+    try {
+      await create();
+    } catch (error) {
+      if (!isCosmosConflict(error)) throw error;
+    }
+  };
   try {
-    ({ database } = await client.databases.createIfNotExists({ id: databaseId }));
+    await tolerateConflict(() => client.databases.createIfNotExists({ id: databaseId }));
+    const database = client.database(databaseId);
     for (const def of STATE_CONTAINERS) {
-      await database.containers.createIfNotExists(toRequest(def));
+      await tolerateConflict(() => database.containers.createIfNotExists(toRequest(def)));
     }
   } catch (error) {
     throw toStateError(error, `creating Cosmos DB database '${databaseId}' and its containers`);

@@ -89,6 +89,12 @@ describe('ensureContainers / verifyContainers', () => {
     expect(STATE_CONTAINERS.find((c) => c.id === 'events')?.defaultTtl).toBe(-1);
   });
 
+  it('tolerates concurrent callers on a fresh database', async () => {
+    const clients = [h.client(), h.client(), h.client()];
+    await Promise.all(clients.map((c) => ensureContainers(c, 'concurrent-db')));
+    await verifyContainers(h.client(), 'concurrent-db');
+  });
+
   it('reports a missing container by name', async () => {
     const client = h.client();
     await client.databases.createIfNotExists({ id: 'empty-db' });
