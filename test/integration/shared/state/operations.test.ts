@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../../shared/errors.js';
+import { operationId, type Operation } from '../../../../shared/state/documents.js';
+import type { StateStore } from '../../../../shared/state/store.js';
+import { manualClock, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+let store: StateStore;
+const clock = manualClock('2030-03-01T00:00:00.000Z');
+
+beforeAll(async () => {
+  h = await startHarness('fleetmesh-operations-test');
+  store = h.store({ now: clock.now });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('operation records', () => {
+  it('are created with empty results and read back by id alone', async () => {
+    const id = operationId('ops', 'a1');
+    const { created, operation } = await store.createOperation({
+      id,
+      kind: 'apply',
+      trigger: 'http',
+      requestedBy: 'alice',
+      planId: 'plan-1',
+      plan: { members: [{ name: 'east', action: 'Add' }] },
+    });
+    expect(created).toBe(true);
+    const expected: Operation = {
+      id,
+      profile: 'ops',
+      kind: 'apply',
+      trigger: 'http',
+      status: 'Pending',
+      phase: null,
+      requestedBy: 'alice',
+      instanceId: null,
+      planId: 'plan-1',
+      plan: { members: [{ name: 'east', action: 'Add' }] },
+      approvals: [],
+      members: [],
+      armCalls: { reads: 0, writes: 0, throttled: 0, errors: 0 },
+      error: null,
+      createdAt: clock.now().toISOString(),
+      updatedAt: clock.now().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    expect(operation.value).toEqual(expected);
+    const read = await store.getOperation(id);
+    expect(read).toEqual(operation);
+  });
+
+  it('create is idempotent: a second create returns the stored record and overwrites nothing', async () => {
+    const id = operationId('ops', 'idem');
+    await store.createOperation({ id, kind: 'plan', trigger: 'event', planId: 'first' });
+    const again = await store.createOperation({ id, kind: 'apply', trigger: 'timer', planId: 'second' });
+    expect(again.created).toBe(false);
+    expect(again.operation.value).toMatchObject({ kind: 'plan', trigger: 'event', planId: 'first' });
+  });
+
+  it('getOperation: undefined when absent, ValidationError naming a malformed id', async () => {
+    expect(await store.getOperation(operationId('ops', 'missing'))).toBeUndefined();
+    for (const bad of ['no-dot', '.x', 'UPPER.x', 'ops.', 'ops.a/b', 'ops.a.b']) {
+      await expect(store.getOperation(bad)).rejects.toBeInstanceOf(ValidationError);
+      await expect(store.getOperation(bad)).rejects.toThrow(`operation id '${bad}' is malformed`);
+    }
+    await expect(store.createOperation({ id: 'nodot', kind: 'apply', trigger: 'http' })).rejects.toThrow(
+      /operation id 'nodot' is malformed/,
+    );
+    await expect(store.createOperation({ id: 'ops.x', kind: 'deploy' as never, trigger: 'http' })).rejects.toThrow(
+      /operation 'ops\.x': field 'kind'/,
+    );
+  });
+
+  it('records progress, per-member results, ARM counts, timings and the outcome', async () => {
+    const id = operationId('ops', 'run');
+    await store.createOperation({ id, kind: 'apply', trigger: 'event' });
+    clock.advance(1000);
+    const running = await store.updateOperation(id, (op) => ({ ...op, status: 'Running', phase: 'apply' }));
+    expect(running.value.startedAt).toBe(clock.now().toISOString());
+    clock.advance(60_000);
+    const done = await store.updateOperation(id, (op) => ({
+      ...op,
+      status: 'Succeeded',
+      phase: 'done',
+      armCalls: { reads: 12, writes: 4, throttled: 1, errors: 0 },
+      armCallsByOperation: { 'fleetMembers.list': { reads: 3, writes: 0, throttled: 1, errors: 0 } },
+      members: [
+        {
+          member: 'west',
+          action: 'Add',
+          meshState: 'Connected',
+          outcome: 'Succeeded',
+          attempts: 4,
+          remediations: [
+            { step: 'grantNetworkContributor', at: '2030-03-01T00:00:10.000Z', outcome: 'Succeeded' },
+            { step: 'reconcileCluster', at: '2030-03-01T00:00:20.000Z', outcome: 'Succeeded' },
+            { step: 'reapply', at: '2030-03-01T00:00:30.000Z', outcome: 'Succeeded', detail: 'shared with east' },
+          ],
+          startedAt: '2030-03-01T00:00:01.000Z',
+          finishedAt: '2030-03-01T00:00:59.000Z',
+          durationMs: 58_000,
+        },
+      ],
+    }));
+    expect(done.value.finishedAt).toBe(clock.now().toISOString());
+    expect(done.value.startedAt).toBe(running.value.startedAt);
+    expect((await store.getOperation(id))?.value).toEqual(done.value);
+  });
+
+  it('never leaves a terminal status and never changes identity fields', async () => {
+    const id = operationId('ops', 'term');
+    await store.createOperation({ id, kind: 'apply', trigger: 'http', status: 'Running' });
+    await store.updateOperation(id, (op) => ({ ...op, status: 'Failed', error: { code: 'X', message: 'boom' } }));
+    await expect(store.updateOperation(id, (op) => ({ ...op, status: 'Running' }))).rejects.toMatchObject({
+      code: 'Conflict',
+      retryable: false,
+      message: `operation '${id}' cannot go from Failed to Running`,
+    });
+    await expect(store.updateOperation(id, (op) => ({ ...op, kind: 'plan' }))).rejects.toThrow(
+      /field 'kind' cannot change/,
+    );
+    // The same status again is an idempotent retry and allowed.
+    const same = await store.updateOperation(id, (op) => ({ ...op, phase: 'reported' }));
+    expect(same.value).toMatchObject({ status: 'Failed', phase: 'reported', error: { code: 'X', message: 'boom' } });
+  });
+
+  it('updateOperation on an unknown id is NotFound', async () => {
+    await expect(
+      store.updateOperation(operationId('ops', 'ghost'), (op) => ({ ...op, status: 'Running' })),
+    ).rejects.toMatchObject({ code: 'NotFound', status: 404 });
+  });
+
+  it('recordApproval appends once per (by, decision, at)', async () => {
+    const id = operationId('ops', 'appr');
+    await store.createOperation({ id, kind: 'apply', trigger: 'event', status: 'AwaitingApproval' });
+    const approval = { by: 'bob', at: '2030-03-01T01:00:00.000Z', decision: 'approve' as const, comment: 'ok' };
+    await store.recordApproval(id, approval);
+    const again = await store.recordApproval(id, approval);
+    expect(again.value.approvals).toEqual([approval]);
+    await expect(store.recordApproval(id, { ...approval, decision: 'maybe' as never })).rejects.toThrow(
+      /approval of operation '.*': field 'decision'/,
+    );
+  });
+
+  it('lists a profile’s operations newest first, bounded, without other profiles’ operations', async () => {
+    const c = manualClock('2031-01-01T00:00:00.000Z');
+    const s = h.store({ now: c.now });
+    for (let i = 0; i < 5; i++) {
+      await s.createOperation({ id: operationId('listed', `op${i}`), kind: 'resync', trigger: 'timer' });
+      await s.createOperation({ id: operationId('listed-other', `op${i}`), kind: 'resync', trigger: 'timer' });
+      c.advance(1000);
+    }
+    const all = await s.listOperations('listed');
+    expect(all.map((o) => o.id)).toEqual(['listed.op4', 'listed.op3', 'listed.op2', 'listed.op1', 'listed.op0']);
+    expect((await s.listOperations('listed', { limit: 2 })).map((o) => o.id)).toEqual(['listed.op4', 'listed.op3']);
+    expect(await s.listOperations('nothing-here')).toEqual([]);
+    await expect(s.listOperations('listed', { limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 100/);
+  });
+});
