@@ -20,6 +20,7 @@ import {
   type BicepFile,
 } from './support/bicep.js';
 import { loadAuthConfig, loadCosmosConfig, loadFleetEventsConfig, repoRoot } from './support/config.js';
+import { STATE_CONTAINERS } from '../../../shared/state/containers.js';
 
 const AVM_REFERENCE = /^br\/public:avm\/(res|ptn|utl)\/[a-z0-9-]+\/[a-z0-9-]+:\d+\.\d+\.\d+$/;
 
@@ -141,9 +142,21 @@ describe('Cosmos DB containers (infra/config/cosmos.json)', () => {
     expect(cosmos.containers.filter((c) => c.ttl !== 'off').map((c) => c.name)).toEqual(['events']);
   });
 
-  it.todo(
-    'every container the state store (shared/state, docs/state.md) opens exists here with the same partition key',
-  );
+  it('creates every container the state store opens, with the same partition key and TTL switch', () => {
+    const deployed = cosmos.containers.map((c) => ({
+      name: c.name,
+      partitionKey: c.partitionKey,
+      ttl: c.ttl !== 'off',
+    }));
+    const expected = STATE_CONTAINERS.map((c) => ({
+      name: c.id,
+      partitionKey: c.partitionKeyPath,
+      ttl: c.defaultTtl !== undefined,
+    }));
+    expect(deployed.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      expected.sort((a, b) => a.name.localeCompare(b.name)),
+    );
+  });
 });
 
 describe('azure.yaml and the hooks', () => {
