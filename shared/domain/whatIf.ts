@@ -14,8 +14,8 @@
  * Members neither applied nor matched get no row. Rows are sorted by member name, then member id.
  *
  * **Mesh size limit.** A mesh holds at most 255 members. When the members after the apply (None + Add rows) would be
- * more than 255, *every* Add row becomes Error: an apply applies the whole selector, so fleetmesh cannot admit a subset,
- * and naming an arbitrary subset as "would be added" would be untrue. None and Remove rows keep their action.
+ * more than 255, *every* Add row becomes Error: an apply applies the whole selector, so fleetmesh cannot admit a
+ * subset, and naming an arbitrary subset as "would be added" would be untrue. None and Remove rows keep their action.
  *
  * **Plan id.** `planId` is the SHA-256 (hex) of exactly what the plan was computed from, so an apply can insist on
  * that plan and fail when anything it depends on has changed. It covers: an algorithm version tag; the profile id
