@@ -9,7 +9,7 @@
  * Only members whose placement is fully known take part (the placement findings already cover the others).
  * Pairs are reported once, with `member` the first by name and `peerMember` the second.
  */
-import { sameResourceId } from '../../arm/resourceId.js';
+import { normalizeResourceId, sameResourceId } from '../../arm/resourceId.js';
 import type { VirtualNetwork, VirtualNetworkPeering } from '../../models/index.js';
 import { firstOverlap, type IpRange } from '../cidr.js';
 import { addressSpace, parseAll, vnetKey, type MemberView, type PreflightContext } from './context.js';
@@ -57,13 +57,30 @@ export function peeringProblems(a: VirtualNetwork, b: VirtualNetwork): string[] 
 
 /**
  * The address ranges Azure's `VirtualNetwork` service tag stands for, seen from `vnet`: its own address space plus
- * the remote address space of every peering that is Connected and allows VNet access.
+ * the address space of every VNet it is peered with (Connected, VNet access allowed).
  */
-export function virtualNetworkTagRanges(vnet: VirtualNetwork): IpRange[] {
-  const remote = (vnet.virtualNetworkPeerings ?? [])
-    .filter(isUsablePeering)
-    .flatMap((p) => p.remoteAddressSpace?.addressPrefixes ?? []);
-  return [...addressSpace(vnet), ...parseAll(remote)];
+export function virtualNetworkTagRanges(
+  vnet: VirtualNetwork,
+  knownVnets: Readonly<Record<string, VirtualNetwork>> = {},
+): IpRange[] {
+  return [...addressSpace(vnet), ...parseAll(peeredAddressPrefixes(vnet, knownVnets))];
+}
+
+/**
+ * The remote address prefixes of `vnet`'s usable peerings: the peering's `remoteAddressSpace`, or, when the peering
+ * does not carry it, the address space of the remote VNet if it is among `knownVnets` (keyed by normalised id).
+ */
+export function peeredAddressPrefixes(
+  vnet: VirtualNetwork,
+  knownVnets: Readonly<Record<string, VirtualNetwork>> = {},
+): string[] {
+  return (vnet.virtualNetworkPeerings ?? []).filter(isUsablePeering).flatMap((p) => {
+    const carried = p.remoteAddressSpace?.addressPrefixes ?? [];
+    if (carried.length > 0) return carried;
+    const remoteId = p.remoteVirtualNetwork?.id;
+    const remote = remoteId === undefined ? undefined : knownVnets[normalizeResourceId(remoteId)];
+    return remote?.addressSpace?.addressPrefixes ?? [];
+  });
 }
 
 /** Peerings of `vnet` that carry traffic: Connected and not denying VNet access. */

@@ -17,7 +17,7 @@
  * and destination addresses, protocol, destination ports and source ports (a source-port restriction is at most
  * partial: source ports are ephemeral). Addresses: CIDR or bare address containment over the union of the rule's
  * prefix and prefixes arrays; `*` and `Any` match everything; `VirtualNetwork` stands for the subnet's VNet address
- * space plus the remote address space of its Connected peerings that allow VNet access; every other service tag
+ * space plus the address space of the VNets it is peered with (Connected, allowing VNet access); every other service tag
  * (`Internet`, `AzureLoadBalancer`, `AzureCloud`, …) matches no member traffic, and application security groups are
  * not evaluated (fleetmesh cannot see their NICs), so those rules are skipped.
  *
@@ -83,7 +83,7 @@ export function checkNetworkSecurityGroups(context: PreflightContext): Preflight
     ] as const) {
       for (const { nsg, subnets } of subnetsByNsg(context, self)) {
         for (const direction of ['Inbound', 'Outbound'] as const) {
-          const finding = pairFinding(nsg, subnets, self, peer, direction);
+          const finding = pairFinding(context, nsg, subnets, self, peer, direction);
           if (finding) findings.push(finding);
         }
       }
@@ -138,6 +138,7 @@ export function ruleMatch(
 }
 
 function pairFinding(
+  context: PreflightContext,
   nsg: NetworkSecurityGroup,
   subnets: readonly SubnetView[],
   self: MemberView,
@@ -148,7 +149,7 @@ function pairFinding(
   const denied = new Set<string>();
   const partly = new Set<string>();
   for (const subnet of subnets) {
-    const vnetTag = virtualNetworkTagRanges(subnet.vnet);
+    const vnetTag = virtualNetworkTagRanges(subnet.vnet, context.snapshot.virtualNetworks);
     for (const flow of MESH_FLOWS) {
       const outcome = worstVerdict(rules, flow, subnet, peer, direction, vnetTag);
       if (outcome?.kind === 'denied') denied.add(`${flow.description} by ${ruleText(outcome.rule)}`);

@@ -3,24 +3,17 @@
  *
  * **Model.** For every ordered pair of connected members and every subnet S of the first with a route table, each
  * node/pod prefix P of the second is routed the way Azure selects routes: among the user routes of S's table and the
- * system routes (S's VNet address space → `VnetLocal`, the remote address space of each usable peering →
+ * system routes (S's VNet address space → `VnetLocal`, the address space of each VNet it is peered with →
  * `VNetPeering`), the longest prefix containing P wins, a user route winning a tie. If that route is a user route with
  * next hop `None`, P is dropped (error). A user `None` route strictly inside P that longer routes do not entirely
  * override drops part of P (also an error: some pods or nodes are unreachable). Routes learned over BGP or from
  * gateways are not visible to fleetmesh and are not considered; a user route whose prefix is a service tag is skipped.
  */
 import { normalizeResourceId } from '../../arm/resourceId.js';
-import type { Route, RouteTable } from '../../models/index.js';
+import type { Route, RouteTable, VirtualNetwork } from '../../models/index.js';
 import { coverage, parsePrefix, rangeContains, rangesOverlap, type IpRange } from '../cidr.js';
-import {
-  addressSpace,
-  missingText,
-  parseAll,
-  type MemberView,
-  type PreflightContext,
-  type SubnetView,
-} from './context.js';
-import { forEachKnownPair, isUsablePeering, membersConnected } from './network.js';
+import { missingText, type MemberView, type PreflightContext, type SubnetView } from './context.js';
+import { forEachKnownPair, membersConnected, virtualNetworkTagRanges } from './network.js';
 import type { PreflightFinding } from './types.js';
 
 interface Candidate {
@@ -38,7 +31,7 @@ export function checkRouteTables(context: PreflightContext): PreflightFinding[] 
       [b, a],
     ] as const) {
       for (const { table, subnets } of subnetsByRouteTable(context, self)) {
-        const finding = blackholeFinding(table, subnets, self, peer);
+        const finding = blackholeFinding(table, subnets, self, peer, context.snapshot.virtualNetworks);
         if (finding) findings.push(finding);
       }
     }
@@ -51,8 +44,9 @@ export function blackholeFor(
   table: RouteTable,
   subnet: SubnetView,
   destination: IpRange,
+  knownVnets: Readonly<Record<string, VirtualNetwork>> = {},
 ): { route: Route; partly: boolean } | undefined {
-  const candidates = [...userRoutes(table), ...systemRoutes(subnet)];
+  const candidates = [...userRoutes(table), ...systemRoutes(subnet, knownVnets)];
   const effective = longestContaining(candidates, destination);
   if (effective?.route && isNoneHop(effective.route)) return { route: effective.route, partly: false };
   for (const inner of candidates) {
@@ -71,12 +65,13 @@ function blackholeFinding(
   subnets: readonly SubnetView[],
   self: MemberView,
   peer: MemberView,
+  knownVnets: Readonly<Record<string, VirtualNetwork>>,
 ): PreflightFinding | undefined {
   const drops = new Set<string>();
   let partlyOnly = true;
   for (const subnet of subnets) {
     for (const prefix of peer.prefixes) {
-      const hit = blackholeFor(table, subnet, prefix);
+      const hit = blackholeFor(table, subnet, prefix, knownVnets);
       if (!hit) continue;
       if (!hit.partly) partlyOnly = false;
       drops.add(
@@ -123,11 +118,8 @@ function userRoutes(table: RouteTable): Candidate[] {
   return candidates;
 }
 
-function systemRoutes(subnet: SubnetView): Candidate[] {
-  const peered = (subnet.vnet.virtualNetworkPeerings ?? [])
-    .filter(isUsablePeering)
-    .flatMap((p) => p.remoteAddressSpace?.addressPrefixes ?? []);
-  return [...addressSpace(subnet.vnet), ...parseAll(peered)].map((range) => ({ range }));
+function systemRoutes(subnet: SubnetView, knownVnets: Readonly<Record<string, VirtualNetwork>>): Candidate[] {
+  return virtualNetworkTagRanges(subnet.vnet, knownVnets).map((range) => ({ range }));
 }
 
 function longestContaining(candidates: readonly Candidate[], destination: IpRange): Candidate | undefined {

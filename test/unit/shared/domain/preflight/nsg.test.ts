@@ -6,7 +6,9 @@ import {
   evaluateFlow,
   MESH_FLOWS,
   runPreflight,
+  virtualNetworkTagRanges,
   type PreflightFinding,
+  type PreflightSnapshot,
 } from '../../../../../shared/domain/preflight/index.js';
 import type { SecurityRule } from '../../../../../shared/models/index.js';
 import { eastWest, MeshBuilder, nsg, nsgIdOf, securityRule } from '../fixtures.js';
@@ -215,5 +217,34 @@ describe('evaluateFlow', () => {
       }),
     ];
     expect(evaluateFlow(rules, pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag).outcome).toBe('denied');
+  });
+});
+
+describe('the VirtualNetwork tag when a peering does not carry remoteAddressSpace', () => {
+  /** east/west with an NSG of default rules on east, and peerings stripped of their remote address space. */
+  function stripped(): PreflightSnapshot {
+    const snapshot = eastWest({ eastNsg: 'nsg-east' }).nsg(nsg('nsg-east', [])).snapshot();
+    const virtualNetworks = Object.fromEntries(
+      Object.entries(snapshot.virtualNetworks).map(([id, v]) => [
+        id,
+        { ...v, virtualNetworkPeerings: (v.virtualNetworkPeerings ?? []).map(({ remoteAddressSpace: _, ...p }) => p) },
+      ]),
+    );
+    return { ...snapshot, virtualNetworks };
+  }
+
+  it('takes the remote VNet’s address space from the snapshot', () => {
+    expect(runPreflight(stripped()).findings).toEqual([]);
+  });
+
+  it('the tag covers exactly the own and peered address spaces', () => {
+    const snapshot = stripped();
+    const east = Object.values(snapshot.virtualNetworks).find((v) => v.name === 'vnet-east');
+    if (!east) throw new Error('fixture');
+    expect(virtualNetworkTagRanges(east, snapshot.virtualNetworks).map((r) => r.text)).toEqual([
+      '10.1.0.0/16',
+      '10.2.0.0/16',
+    ]);
+    expect(virtualNetworkTagRanges(east).map((r) => r.text)).toEqual(['10.1.0.0/16']);
   });
 });

@@ -94,3 +94,18 @@ describe('route tables that blackhole a peer', () => {
     );
   });
 });
+
+describe('system routes when a peering does not carry remoteAddressSpace', () => {
+  it('the peered VNet’s address space still beats a broader None route', () => {
+    const snapshot = eastWest({ eastRouteTable: 'rt-east' })
+      .routeTable(routeTable('rt-east', [route('drop-private', '10.0.0.0/8', 'None')]))
+      .snapshot();
+    const virtualNetworks = Object.fromEntries(
+      Object.entries(snapshot.virtualNetworks).map(([id, v]) => [
+        id,
+        { ...v, virtualNetworkPeerings: (v.virtualNetworkPeerings ?? []).map(({ remoteAddressSpace: _, ...p }) => p) },
+      ]),
+    );
+    expect(runPreflight({ ...snapshot, virtualNetworks }).findings).toEqual([]);
+  });
+});
