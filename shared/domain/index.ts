@@ -31,6 +31,7 @@ export {
   assertPlanId,
   computePlanId,
   computeWhatIf,
+  computeWhatIfForProfile,
   isAppliedTo,
   MAX_MESH_MEMBERS,
   membersForPreflight,

@@ -29,7 +29,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { normalizeResourceId, sameResourceId, tryParseResourceId } from '../arm/resourceId.js';
-import type { FleetMember, MeshMemberState } from '../models/index.js';
+import type { ClusterMeshProfile, FleetMember, MeshMemberState } from '../models/index.js';
 import { compareText } from './order.js';
 import { memberMatches, parseSelector, printSelector } from './selector.js';
 
@@ -94,6 +94,22 @@ export function computeWhatIf(input: WhatIfInput): WhatIfPlan {
     rows,
     summary: summarize(rows),
   };
+}
+
+/**
+ * The plan for a profile as read from ARM: its id, and its own `memberSelector.byLabel` unless `desiredSelector` is
+ * given (`''` matches nothing).
+ */
+export function computeWhatIfForProfile(
+  profile: ClusterMeshProfile,
+  members: readonly FleetMember[],
+  desiredSelector?: string,
+): WhatIfPlan {
+  return computeWhatIf({
+    profileId: profile.id,
+    desiredSelector: desiredSelector ?? profile.properties.memberSelector?.byLabel,
+    members,
+  });
 }
 
 /** The plan id alone (the same value `computeWhatIf` puts in `planId`). */

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../../shared/errors.js';
-import type { FleetMember, MeshMemberState } from '../../../../shared/models/index.js';
+import type { ClusterMeshProfile, FleetMember, MeshMemberState } from '../../../../shared/models/index.js';
 import {
   assertPlanId,
   computePlanId,
   computeWhatIf,
+  computeWhatIfForProfile,
   membersForPreflight,
   membersWithAction,
   planHasChanges,
@@ -111,6 +112,24 @@ describe('computeWhatIf: one row per applied or matched member', () => {
   it('is plain JSON', () => {
     const result = plan('mesh=on', [member('a', { labels: on }), member('b', { profileId: PROFILE_ID })]);
     expect(JSON.parse(JSON.stringify(result))).toStrictEqual(result);
+  });
+});
+
+describe('computeWhatIfForProfile', () => {
+  const profile: ClusterMeshProfile = {
+    id: PROFILE_ID,
+    name: 'mesh',
+    properties: { memberSelector: { byLabel: 'mesh=on' }, status: { state: 'Connected' } },
+  };
+  const members = [member('a', { labels: on }), member('b', { labels: { other: 'x' } })];
+
+  it("uses the profile's own selector by default", () => {
+    expect(computeWhatIfForProfile(profile, members)).toEqual(plan('mesh=on', members));
+  });
+
+  it('takes a desired selector instead, and a profile without selector matches nothing', () => {
+    expect(computeWhatIfForProfile(profile, members, 'other=x').rows.map((r) => r.name)).toEqual(['b']);
+    expect(computeWhatIfForProfile({ ...profile, properties: {} }, members).rows).toEqual([]);
   });
 });
 
