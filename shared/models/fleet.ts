@@ -57,7 +57,9 @@ export const FleetMemberSchema = z.object({
       .object({ lastOperationId: z.string().optional(), lastOperationError: ArmErrorDetailSchema.optional() })
       .optional(),
     /** Absent (or null) when the member is in no mesh. */
-    meshProperties: MeshPropertiesSchema.nullish().transform((v) => v ?? undefined),
+    meshProperties: MeshPropertiesSchema.nullish()
+      .transform((v) => v ?? undefined)
+      .optional(),
   }),
 });
 export type FleetMember = z.output<typeof FleetMemberSchema>;
@@ -70,11 +72,15 @@ export const ClusterMeshProfileSchema = z.object({
   properties: z.object({
     provisioningState: z.string().optional(),
     /** An empty or missing selector selects no members. */
-    memberSelector: MemberSelectorSchema.nullish().transform((v) => v ?? undefined),
+    memberSelector: MemberSelectorSchema.nullish()
+      .transform((v) => v ?? undefined)
+      .optional(),
     status: z
       .object({
         state: ClusterMeshStateSchema,
-        lastAppliedMemberSelector: MemberSelectorSchema.nullish().transform((v) => v ?? undefined),
+        lastAppliedMemberSelector: MemberSelectorSchema.nullish()
+          .transform((v) => v ?? undefined)
+          .optional(),
         lastOperationId: z.string().optional(),
         lastOperationError: ArmErrorDetailSchema.optional(),
       })

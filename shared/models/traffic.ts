@@ -37,7 +37,8 @@ export const TrafficManagerEndpointSchema = z.object({
   endpointMonitorStatus: z
     .string()
     .nullish()
-    .transform((v) => v ?? undefined),
+    .transform((v) => v ?? undefined)
+    .optional(),
   alwaysServe: z.string().optional(),
   customHeaders: z.array(z.object({ name: z.string().optional(), value: z.string().optional() })).optional(),
 });

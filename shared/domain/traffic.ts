@@ -1,0 +1,421 @@
+/**
+ * The Traffic Manager plan of a mesh: the endpoints fleetmesh wants in the Traffic Manager profile, diffed against the
+ * endpoints it has (after fleet-networking's TrafficManagerBackend, reference fleet-networking-facts §2, §3).
+ *
+ * **Backends.** For each configured service (`namespace/name`, backend weight B) and each member in this mesh
+ * (`meshProperties.clusterMeshProfileResourceId` is the profile), the backend is the public IP in the member
+ * cluster's node resource group whose tag `k8s-azure-service` (AKS's cloud provider; the value may list several
+ * `namespace/name`s separated by commas) names the service. If several match, one with a DNS label wins, then IPv4,
+ * then the lowest id. The member is *not eligible* for that service, with a reason, when its weight is 0, when the
+ * public IPs of its node resource group were not read, when no public IP is tagged for the service, or when that IP
+ * has no DNS label (Traffic Manager Azure endpoints need one).
+ *
+ * **Weights.** A member's weight w is `memberWeights[member]` from the policy, else the member label
+ * `fleetmesh.io/traffic-weight` (an integer 0–1000), else 1; 0 excludes the member. An endpoint's weight is
+ * `ceil(B × w / Σw)` over the members eligible for the service (so 500 with 100/200 gives 167/334), always within
+ * 1..B. Eligibility does not depend on the mesh state, so a member going in and out of `Connected` toggles its
+ * endpoint's status without reweighting the others. A member whose label is not a valid weight is *held*: its
+ * existing endpoints are left exactly as they are (as fleet-networking keeps an export whose weight annotation is
+ * invalid, so traffic is not interrupted), it is reported as not eligible, and it does not count in Σw.
+ *
+ * **Endpoints.** Type `AzureEndpoints`, name `fleetmesh#<profile>#<namespace>#<service>#<member>` (at most
+ * 9 + 63 + 63 + 63 + 50 + 4 = 252 characters, under Traffic Manager's 260), `targetResourceId` the public IP id,
+ * status `Enabled` only when the member's mesh state is `Connected`. Only endpoints whose name starts with
+ * `fleetmesh#<profile>#` are owned; nothing else in the profile is ever touched. Names and target ids are compared
+ * case-insensitively.
+ *
+ * **Diff.** Per owned name: missing → `create`; target or weight differs → `update` (a PUT that also sets the status);
+ * only the status differs → `enable`/`disable`; equal → `none`; owned but not wanted → `delete`.
+ *
+ * **Never go dark.** For each configured service that has at least one enabled owned endpoint now, if the plan would
+ * leave it none enabled (no eligible member is `Connected`), every endpoint enabled now stays enabled: its disable
+ * becomes `none` (or its update keeps `Enabled`) and its delete becomes `none`. Endpoints of a service that is no
+ * longer configured are deleted: removing the service from the policy is the operator's decision.
+ */
+import { normalizeResourceId, sameResourceId, tryParseResourceId } from '../arm/resourceId.js';
+import {
+  AksServiceTag,
+  type EndpointStatus,
+  type EndpointType,
+  type FleetMember,
+  type PublicIPAddress,
+  type TrafficManagerEndpoint,
+} from '../models/index.js';
+import { compareKeys, compareText } from './order.js';
+import type { TrafficService } from './policy.js';
+import { isAppliedTo } from './whatIf.js';
+
+export const ENDPOINT_OWNER = 'fleetmesh';
+/** Member label holding the member's traffic weight (0–1000), when the policy does not set one. */
+export const MEMBER_WEIGHT_LABEL = 'fleetmesh.io/traffic-weight';
+export const DEFAULT_MEMBER_WEIGHT = 1;
+export const MAX_ENDPOINT_NAME_LENGTH = 260;
+
+export interface TrafficPlanInput {
+  /** The cluster mesh profile's ARM id (its name goes into endpoint names). */
+  readonly profileId: string;
+  readonly services: readonly TrafficService[];
+  /** Member name → weight (0–1000); overrides the member label. */
+  readonly memberWeights?: Readonly<Record<string, number>>;
+  /** Fleet members; only those in this mesh are backends. */
+  readonly members: readonly FleetMember[];
+  /** Normalised cluster resource id → the public IPs of that cluster's node resource group. */
+  readonly publicIps: Readonly<Record<string, readonly PublicIPAddress[]>>;
+  /** The Traffic Manager profile's endpoints as read. */
+  readonly endpoints: readonly TrafficManagerEndpoint[];
+}
+
+export type EndpointAction = 'create' | 'update' | 'delete' | 'enable' | 'disable' | 'none';
+
+export interface EndpointState {
+  readonly targetResourceId: string;
+  readonly weight: number;
+  readonly endpointStatus: EndpointStatus;
+}
+
+export interface EndpointChange {
+  readonly action: EndpointAction;
+  readonly name: string;
+  /** Path segment for the endpoint operations. */
+  readonly endpointType: EndpointType;
+  /** `namespace/name`, when the name could be read. */
+  readonly service?: string;
+  readonly member?: string;
+  /** The state to PUT (every action except `delete`; for `none`, the state it already has). */
+  readonly desired?: EndpointState;
+  readonly reason: string;
+}
+
+export type IneligibleReason = 'weightZero' | 'invalidWeightLabel' | 'publicIpsUnknown' | 'noPublicIp' | 'noDnsLabel';
+
+export interface IneligibleBackend {
+  readonly service: string;
+  readonly member: string;
+  readonly reason: IneligibleReason;
+  readonly message: string;
+}
+
+export interface ServiceTraffic {
+  readonly service: string;
+  readonly backendWeight: number;
+  /** Σw over the eligible members. */
+  readonly totalMemberWeight: number;
+  readonly eligibleMembers: readonly string[];
+  /** Owned endpoints enabled after the plan is carried out. */
+  readonly enabledAfter: number;
+  /** True when the never-go-dark rule kept endpoints enabled that would otherwise be disabled or deleted. */
+  readonly keptEnabled: boolean;
+}
+
+export interface TrafficPlan {
+  /** Sorted by service, member, name; `delete`s of services no longer configured come with their service name. */
+  readonly changes: readonly EndpointChange[];
+  readonly ineligible: readonly IneligibleBackend[];
+  readonly services: readonly ServiceTraffic[];
+}
+
+export function computeTrafficPlan(input: TrafficPlanInput): TrafficPlan {
+  const profile = profileName(input.profileId);
+  const prefix = ownerPrefix(profile);
+  const owned = input.endpoints.filter((e) => e.name?.toLowerCase().startsWith(prefix));
+  const meshMembers = [...input.members]
+    .filter((m) => isAppliedTo(m, input.profileId))
+    .sort((a, b) => compareText(a.name, b.name));
+  const ineligible: IneligibleBackend[] = [];
+  const changes: EndpointChange[] = [];
+  const services: ServiceTraffic[] = [];
+  const claimed = new Set<string>();
+
+  for (const { service, weight: backendWeight } of [...input.services].sort((a, b) =>
+    compareText(a.service, b.service),
+  )) {
+    const backends = backendsFor(service, meshMembers, input, ineligible);
+    const total = backends.eligible.reduce((sum, b) => sum + b.weight, 0);
+    const serviceChanges: EndpointChange[] = [];
+    for (const backend of backends.eligible) {
+      const name = endpointName(profile, service, backend.member.name);
+      claimed.add(name);
+      serviceChanges.push(
+        ...diffEndpoint(name, service, backend.member.name, findEndpoint(owned, name), {
+          targetResourceId: backend.publicIpId,
+          weight: proportionalWeight(backendWeight, backend.weight, total),
+          endpointStatus:
+            backend.member.properties.meshProperties?.status.state === 'Connected' ? 'Enabled' : 'Disabled',
+        }),
+      );
+    }
+    for (const held of backends.held) {
+      const name = endpointName(profile, service, held.name);
+      const actual = findEndpoint(owned, name);
+      if (!actual) continue;
+      claimed.add(name);
+      serviceChanges.push(keep(actual, name, service, held.name, 'held: the member label is not a valid weight'));
+    }
+    for (const actual of owned) {
+      const parsed = parseEndpointName(actual.name ?? '', profile);
+      if (parsed?.service !== service || claimed.has(lower(actual.name))) continue;
+      claimed.add(lower(actual.name));
+      serviceChanges.push(deletion(actual, parsed, 'the member is not an eligible backend of the service'));
+    }
+    const guarded = keepServiceLit(serviceChanges, owned);
+    changes.push(...guarded.changes);
+    services.push({
+      service,
+      backendWeight,
+      totalMemberWeight: total,
+      eligibleMembers: backends.eligible.map((b) => b.member.name),
+      enabledAfter: guarded.changes.filter((c) => c.desired?.endpointStatus === 'Enabled').length,
+      keptEnabled: guarded.kept,
+    });
+  }
+  for (const actual of owned) {
+    if (claimed.has(lower(actual.name))) continue;
+    changes.push(
+      deletion(actual, parseEndpointName(actual.name ?? '', profile), 'the service is no longer configured'),
+    );
+  }
+  return { changes: sortChanges(changes), ineligible: sortIneligible(ineligible), services };
+}
+
+/** `ceil(backendWeight × w / total)` in integer arithmetic; in 1..backendWeight when 1 ≤ w ≤ total. */
+export function proportionalWeight(backendWeight: number, weight: number, total: number): number {
+  return Math.floor((backendWeight * weight + total - 1) / total);
+}
+
+/** `fleetmesh#<profile>#`, lower case: every owned endpoint name starts with it. */
+export function ownerPrefix(profile: string): string {
+  return `${ENDPOINT_OWNER}#${profile}#`.toLowerCase();
+}
+
+export function endpointName(profile: string, service: string, member: string): string {
+  const [namespace = '', name = ''] = service.split('/');
+  return `${ENDPOINT_OWNER}#${profile}#${namespace}#${name}#${member}`.toLowerCase();
+}
+
+/** The service and member an owned endpoint name stands for; undefined when it is not one of this profile's names. */
+export function parseEndpointName(name: string, profile: string): { service: string; member: string } | undefined {
+  if (!name.toLowerCase().startsWith(ownerPrefix(profile))) return undefined;
+  const parts = name.slice(ownerPrefix(profile).length).split('#');
+  const [namespace, service, member] = parts;
+  if (parts.length !== 3 || !namespace || !service || !member) return undefined;
+  return { service: `${namespace}/${service}`.toLowerCase(), member: member.toLowerCase() };
+}
+
+/** A member's weight: policy, else label, else 1; `invalid` when the label is not an integer 0–1000. */
+export function memberWeight(
+  member: FleetMember,
+  memberWeights: Readonly<Record<string, number>> | undefined,
+): number | 'invalid' {
+  const fromPolicy =
+    memberWeights && Object.hasOwn(memberWeights, member.name) ? memberWeights[member.name] : undefined;
+  if (fromPolicy !== undefined) return fromPolicy;
+  const labels = member.properties.labels;
+  if (!Object.hasOwn(labels, MEMBER_WEIGHT_LABEL)) return DEFAULT_MEMBER_WEIGHT;
+  const text = labels[MEMBER_WEIGHT_LABEL] ?? '';
+  if (!/^\d{1,4}$/.test(text)) return 'invalid';
+  const value = Number(text);
+  return value <= 1000 ? value : 'invalid';
+}
+
+/** The public IP AKS created for `service` (namespace/name) among `publicIps`, preferring DNS label, IPv4, lowest id. */
+export function servicePublicIp(service: string, publicIps: readonly PublicIPAddress[]): PublicIPAddress | undefined {
+  const tagged = publicIps.filter((ip) => serviceTagValues(ip).includes(service));
+  const rank = (ip: PublicIPAddress) => [
+    hasDnsLabel(ip) ? '0' : '1',
+    ip.publicIPAddressVersion?.toLowerCase() === 'ipv6' ? '1' : '0',
+    normalizeResourceId(ip.id),
+  ];
+  return tagged.sort((a, b) => compareKeys(rank(a), rank(b)))[0];
+}
+
+interface EligibleBackend {
+  readonly member: FleetMember;
+  readonly weight: number;
+  readonly publicIpId: string;
+}
+
+function backendsFor(
+  service: string,
+  meshMembers: readonly FleetMember[],
+  input: TrafficPlanInput,
+  ineligible: IneligibleBackend[],
+): { eligible: EligibleBackend[]; held: FleetMember[] } {
+  const eligible: EligibleBackend[] = [];
+  const held: FleetMember[] = [];
+  const skip = (member: FleetMember, reason: IneligibleReason, message: string) =>
+    ineligible.push({ service, member: member.name, reason, message });
+  for (const member of meshMembers) {
+    const weight = memberWeight(member, input.memberWeights);
+    if (weight === 'invalid') {
+      held.push(member);
+      skip(
+        member,
+        'invalidWeightLabel',
+        `label ${MEMBER_WEIGHT_LABEL}='${member.properties.labels[MEMBER_WEIGHT_LABEL] ?? ''}' is not an integer 0–1000; the member's endpoints are left as they are`,
+      );
+      continue;
+    }
+    if (weight === 0) {
+      skip(member, 'weightZero', 'the member weight is 0');
+      continue;
+    }
+    const clusterId = member.properties.clusterResourceId;
+    const publicIps = input.publicIps[normalizeResourceId(clusterId)];
+    if (!publicIps) {
+      skip(member, 'publicIpsUnknown', `the public IPs of cluster ${clusterId}'s node resource group were not read`);
+      continue;
+    }
+    const ip = servicePublicIp(service, publicIps);
+    if (!ip) {
+      skip(
+        member,
+        'noPublicIp',
+        `no public IP in the node resource group is tagged ${AksServiceTag}=${service} (is the service of type LoadBalancer, external, with an address yet?)`,
+      );
+      continue;
+    }
+    if (!hasDnsLabel(ip)) {
+      skip(
+        member,
+        'noDnsLabel',
+        `DNS label is not configured to the public IP ${ip.id} (set the service annotation service.beta.kubernetes.io/azure-dns-label-name)`,
+      );
+      continue;
+    }
+    eligible.push({ member, weight, publicIpId: ip.id });
+  }
+  return { eligible, held };
+}
+
+function diffEndpoint(
+  name: string,
+  service: string,
+  member: string,
+  actual: TrafficManagerEndpoint | undefined,
+  desired: EndpointState,
+): EndpointChange[] {
+  const base = { name, endpointType: 'AzureEndpoints', service, member, desired } as const;
+  if (!actual) return [{ ...base, action: 'create', reason: 'no endpoint yet' }];
+  if (endpointTypeOf(actual) !== 'AzureEndpoints') {
+    // The type of an endpoint cannot change: replace it.
+    return [
+      deletion(actual, { service, member }, `it is of type ${endpointTypeOf(actual)}, not AzureEndpoints`),
+      { ...base, action: 'create', reason: 'replaces an endpoint of another type' },
+    ];
+  }
+  if (!sameResourceId(actual.targetResourceId, desired.targetResourceId) || actual.weight !== desired.weight) {
+    return [{ ...base, action: 'update', reason: 'target or weight differs' }];
+  }
+  const status = actualStatus(actual);
+  if (status === desired.endpointStatus) return [{ ...base, action: 'none', reason: 'in sync' }];
+  return [
+    desired.endpointStatus === 'Enabled'
+      ? { ...base, action: 'enable', reason: 'the member is Connected' }
+      : { ...base, action: 'disable', reason: 'the member is not Connected' },
+  ];
+}
+
+function keep(
+  actual: TrafficManagerEndpoint,
+  name: string,
+  service: string | undefined,
+  member: string | undefined,
+  reason: string,
+): EndpointChange {
+  return {
+    action: 'none',
+    name,
+    endpointType: endpointTypeOf(actual),
+    ...(service === undefined ? {} : { service }),
+    ...(member === undefined ? {} : { member }),
+    desired: {
+      targetResourceId: actual.targetResourceId ?? '',
+      weight: actual.weight ?? 1,
+      endpointStatus: actualStatus(actual),
+    },
+    reason,
+  };
+}
+
+function deletion(
+  actual: TrafficManagerEndpoint,
+  parsed: { service: string; member: string } | undefined,
+  reason: string,
+): EndpointChange {
+  return {
+    action: 'delete',
+    name: lower(actual.name),
+    endpointType: endpointTypeOf(actual),
+    ...(parsed ? { service: parsed.service, member: parsed.member } : {}),
+    reason: parsed ? reason : 'the name has the owner prefix but is not one fleetmesh would write',
+  };
+}
+
+/** The never-go-dark rule for one configured service. */
+function keepServiceLit(
+  changes: readonly EndpointChange[],
+  owned: readonly TrafficManagerEndpoint[],
+): { changes: EndpointChange[]; kept: boolean } {
+  const enabledNow = (c: EndpointChange) => {
+    const actual = findEndpoint(owned, c.name);
+    return actual !== undefined && actualStatus(actual) === 'Enabled' && endpointTypeOf(actual) === c.endpointType;
+  };
+  const anyEnabledNow = changes.some(enabledNow);
+  const anyEnabledAfter = changes.some((c) => c.action !== 'delete' && c.desired?.endpointStatus === 'Enabled');
+  if (!anyEnabledNow || anyEnabledAfter) return { changes: [...changes], kept: false };
+  const reason =
+    'kept enabled: it is among the last enabled endpoints of the service and no eligible member is Connected';
+  const revised = changes.map((c) => {
+    if (!enabledNow(c)) return c;
+    const actual = findEndpoint(owned, c.name);
+    if (!actual) return c;
+    if (c.action === 'delete' || c.action === 'disable') return keep(actual, c.name, c.service, c.member, reason);
+    if (c.desired) return { ...c, desired: { ...c.desired, endpointStatus: 'Enabled' as const }, reason };
+    return c;
+  });
+  // A kept endpoint of another type keeps its name, so the create that was to replace it must wait.
+  const keptNames = new Set(revised.filter((c) => c.reason === reason).map((c) => c.name));
+  return { kept: true, changes: revised.filter((c) => c.action !== 'create' || !keptNames.has(c.name)) };
+}
+
+function findEndpoint(owned: readonly TrafficManagerEndpoint[], name: string): TrafficManagerEndpoint | undefined {
+  return owned.find((e) => lower(e.name) === name.toLowerCase());
+}
+
+/** Traffic Manager's default status is Enabled. */
+function actualStatus(endpoint: TrafficManagerEndpoint): EndpointStatus {
+  return endpoint.endpointStatus ?? 'Enabled';
+}
+
+function endpointTypeOf(endpoint: TrafficManagerEndpoint): EndpointType {
+  const last = endpoint.type?.split('/').pop()?.toLowerCase();
+  if (last === 'externalendpoints') return 'ExternalEndpoints';
+  if (last === 'nestedendpoints') return 'NestedEndpoints';
+  return 'AzureEndpoints';
+}
+
+function serviceTagValues(ip: PublicIPAddress): string[] {
+  const entry = Object.entries(ip.tags ?? {}).find(([key]) => key.toLowerCase() === AksServiceTag);
+  return entry ? entry[1].split(',').map((v) => v.trim()) : [];
+}
+
+function hasDnsLabel(ip: PublicIPAddress): boolean {
+  return (ip.dnsSettings?.domainNameLabel ?? '').trim() !== '';
+}
+
+function profileName(profileId: string): string {
+  return tryParseResourceId(profileId)?.name ?? profileId;
+}
+
+function lower(name: string | undefined): string {
+  return (name ?? '').toLowerCase();
+}
+
+function sortChanges(changes: readonly EndpointChange[]): EndpointChange[] {
+  const key = (c: EndpointChange) => [c.service, c.member, c.name, c.action];
+  return [...changes].sort((a, b) => compareKeys(key(a), key(b)));
+}
+
+function sortIneligible(items: readonly IneligibleBackend[]): IneligibleBackend[] {
+  return [...items].sort((a, b) => compareKeys([a.service, a.member], [b.service, b.member]));
+}

@@ -1,0 +1,622 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeResourceId } from '../../../../shared/arm/resourceId.js';
+import type {
+  FleetMember,
+  MeshMemberState,
+  PublicIPAddress,
+  TrafficManagerEndpoint,
+} from '../../../../shared/models/index.js';
+import type { TrafficService } from '../../../../shared/domain/policy.js';
+import {
+  computeTrafficPlan,
+  endpointName,
+  MAX_ENDPOINT_NAME_LENGTH,
+  MEMBER_WEIGHT_LABEL,
+  memberWeight,
+  ownerPrefix,
+  parseEndpointName,
+  proportionalWeight,
+  servicePublicIp,
+  type EndpointChange,
+  type TrafficPlan,
+  type TrafficPlanInput,
+} from '../../../../shared/domain/traffic.js';
+import { clusterIdOf, endpoint, member, OTHER_PROFILE_ID, PROFILE_ID, publicIp } from './fixtures.js';
+
+const WEB = 'shop/web';
+
+function meshMember(
+  name: string,
+  state: MeshMemberState = 'Connected',
+  labels: Record<string, string> = {},
+): FleetMember {
+  return member(name, { profileId: PROFILE_ID, state, labels });
+}
+
+/** The public IP AKS made for `service` in the member's node resource group; `dnsLabel` null = none. */
+function pip(memberName: string, service = WEB, dnsLabel: string | null = `${memberName}-web`): PublicIPAddress {
+  return publicIp(`pip-${memberName}-${service.replace('/', '-')}`, `mc_${memberName}`, {
+    service,
+    ...(dnsLabel === null ? {} : { dnsLabel }),
+  });
+}
+
+/** Public IPs for each member name: one per service, with a DNS label. */
+function ipsFor(names: readonly string[], services: readonly string[] = [WEB]): Record<string, PublicIPAddress[]> {
+  return Object.fromEntries(names.map((n) => [normalizeResourceId(clusterIdOf(n)), services.map((s) => pip(n, s))]));
+}
+
+function input(overrides: Partial<TrafficPlanInput> & Pick<TrafficPlanInput, 'members'>): TrafficPlanInput {
+  return {
+    profileId: PROFILE_ID,
+    services: [{ service: WEB, weight: 1000 }],
+    publicIps: ipsFor(overrides.members.map((m) => m.name)),
+    endpoints: [],
+    ...overrides,
+  };
+}
+
+const nameOf = (m: string, service = WEB) => endpointName('mesh', service, m);
+const actions = (plan: TrafficPlan) =>
+  plan.changes.map((c) => [c.action, c.member, c.desired?.weight, c.desired?.endpointStatus]);
+
+describe('desired endpoints and weights', () => {
+  it('creates one Azure endpoint per eligible member, named with the owner prefix, targeting the public IP', () => {
+    const plan = computeTrafficPlan(input({ members: [meshMember('east'), meshMember('west')] }));
+    expect(plan.changes).toEqual([
+      {
+        action: 'create',
+        name: 'fleetmesh#mesh#shop#web#east',
+        endpointType: 'AzureEndpoints',
+        service: WEB,
+        member: 'east',
+        desired: { targetResourceId: pip('east').id, weight: 500, endpointStatus: 'Enabled' },
+        reason: 'no endpoint yet',
+      },
+      {
+        action: 'create',
+        name: 'fleetmesh#mesh#shop#web#west',
+        endpointType: 'AzureEndpoints',
+        service: WEB,
+        member: 'west',
+        desired: { targetResourceId: pip('west').id, weight: 500, endpointStatus: 'Enabled' },
+        reason: 'no endpoint yet',
+      },
+    ]);
+    expect(plan.services).toEqual([
+      {
+        service: WEB,
+        backendWeight: 1000,
+        totalMemberWeight: 2,
+        eligibleMembers: ['east', 'west'],
+        enabledAfter: 2,
+        keptEnabled: false,
+      },
+    ]);
+    expect(plan.ineligible).toEqual([]);
+  });
+
+  it("fleet-networking's example: backend 500, member weights 100/200 → 167/334", () => {
+    const plan = computeTrafficPlan(
+      input({
+        members: [meshMember('a'), meshMember('b')],
+        services: [{ service: WEB, weight: 500 }],
+        memberWeights: { a: 100, b: 200 },
+      }),
+    );
+    expect(actions(plan)).toEqual([
+      ['create', 'a', 167, 'Enabled'],
+      ['create', 'b', 334, 'Enabled'],
+    ]);
+  });
+
+  it('weights come from the policy first, then the member label, then 1', () => {
+    const members = [
+      meshMember('a', 'Connected', { [MEMBER_WEIGHT_LABEL]: '3' }),
+      meshMember('b'),
+      meshMember('c', 'Connected', { [MEMBER_WEIGHT_LABEL]: '9' }),
+    ];
+    const plan = computeTrafficPlan(input({ members, memberWeights: { c: 1 } }));
+    expect(actions(plan)).toEqual([
+      ['create', 'a', 600, 'Enabled'],
+      ['create', 'b', 200, 'Enabled'],
+      ['create', 'c', 200, 'Enabled'],
+    ]);
+  });
+
+  it('a member not Connected gets a Disabled endpoint, without reweighting the others', () => {
+    const plan = computeTrafficPlan(input({ members: [meshMember('a'), meshMember('b', 'Connecting')] }));
+    expect(actions(plan)).toEqual([
+      ['create', 'a', 500, 'Enabled'],
+      ['create', 'b', 500, 'Disabled'],
+    ]);
+  });
+
+  it('members outside this mesh are not backends', () => {
+    const members = [meshMember('a'), member('b', { profileId: OTHER_PROFILE_ID }), member('c')];
+    expect(actions(computeTrafficPlan(input({ members })))).toEqual([['create', 'a', 1000, 'Enabled']]);
+  });
+
+  it('each configured service is planned separately', () => {
+    const services: TrafficService[] = [
+      { service: 'shop/web', weight: 1000 },
+      { service: 'api/gw', weight: 10 },
+    ];
+    const members = [meshMember('a'), meshMember('b')];
+    const plan = computeTrafficPlan(
+      input({ members, services, publicIps: ipsFor(['a', 'b'], ['shop/web', 'api/gw']) }),
+    );
+    expect(plan.changes.map((c) => [c.service, c.member, c.desired?.weight])).toEqual([
+      ['api/gw', 'a', 5],
+      ['api/gw', 'b', 5],
+      ['shop/web', 'a', 500],
+      ['shop/web', 'b', 500],
+    ]);
+  });
+});
+
+describe('members that are not eligible', () => {
+  const stale = (m: string) => endpoint(nameOf(m), pip(m).id, 500);
+
+  it.each<[string, Partial<TrafficPlanInput>, string, string]>([
+    ['weight 0 from policy', { memberWeights: { b: 0 } }, 'weightZero', 'the member weight is 0'],
+    ['node resource group not read', { publicIps: ipsFor(['a']) }, 'publicIpsUnknown', 'were not read'],
+    [
+      'no public IP tagged for the service',
+      { publicIps: { ...ipsFor(['a']), [normalizeResourceId(clusterIdOf('b'))]: [pip('b', 'other/svc')] } },
+      'noPublicIp',
+      'tagged k8s-azure-service=shop/web',
+    ],
+    [
+      'public IP without DNS label',
+      { publicIps: { ...ipsFor(['a']), [normalizeResourceId(clusterIdOf('b'))]: [pip('b', WEB, null)] } },
+      'noDnsLabel',
+      'DNS label is not configured',
+    ],
+    [
+      'public IP with an empty DNS label',
+      { publicIps: { ...ipsFor(['a']), [normalizeResourceId(clusterIdOf('b'))]: [pip('b', WEB, ' ')] } },
+      'noDnsLabel',
+      'DNS label is not configured',
+    ],
+  ])(
+    '%s: reported with a reason, its stale endpoint deleted, weights over the rest',
+    (_, overrides, reason, message) => {
+      const plan = computeTrafficPlan(
+        input({ members: [meshMember('a'), meshMember('b')], endpoints: [stale('a'), stale('b')], ...overrides }),
+      );
+      expect(plan.ineligible).toHaveLength(1);
+      expect(plan.ineligible[0]).toMatchObject({ service: WEB, member: 'b', reason });
+      expect(plan.ineligible[0]?.message).toContain(message);
+      expect(actions(plan)).toEqual([
+        ['update', 'a', 1000, 'Enabled'],
+        ['delete', 'b', undefined, undefined],
+      ]);
+    },
+  );
+
+  it('weight 0 from the member label', () => {
+    const plan = computeTrafficPlan(input({ members: [meshMember('a', 'Connected', { [MEMBER_WEIGHT_LABEL]: '0' })] }));
+    expect(plan.ineligible.map((i) => i.reason)).toEqual(['weightZero']);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it('an invalid weight label holds the member: its endpoint is left as it is and it is not counted', () => {
+    const members = [meshMember('a'), meshMember('b', 'Connecting', { [MEMBER_WEIGHT_LABEL]: 'heavy' })];
+    const plan = computeTrafficPlan(
+      input({ members, endpoints: [endpoint(nameOf('b'), pip('b').id, 700, 'Enabled')] }),
+    );
+    expect(actions(plan)).toEqual([
+      ['create', 'a', 1000, 'Enabled'],
+      ['none', 'b', 700, 'Enabled'],
+    ]);
+    expect(plan.changes[1]?.reason).toBe('held: the member label is not a valid weight');
+    expect(plan.ineligible).toEqual([
+      {
+        service: WEB,
+        member: 'b',
+        reason: 'invalidWeightLabel',
+        message: `label ${MEMBER_WEIGHT_LABEL}='heavy' is not an integer 0–1000; the member's endpoints are left as they are`,
+      },
+    ]);
+  });
+
+  it('a held member without an endpoint gets none', () => {
+    const members = [meshMember('b', 'Connected', { [MEMBER_WEIGHT_LABEL]: '1001' })];
+    expect(computeTrafficPlan(input({ members })).changes).toEqual([]);
+  });
+});
+
+describe('diff against the actual endpoints', () => {
+  const members = [meshMember('a'), meshMember('b', 'Connecting')];
+
+  it('equal endpoints need nothing; names and target ids compare case-insensitively', () => {
+    const endpoints = [
+      endpoint(nameOf('a').toUpperCase(), pip('a').id.toUpperCase(), 500, 'Enabled'),
+      endpoint(nameOf('b'), pip('b').id, 500, 'Disabled'),
+    ];
+    expect(actions(computeTrafficPlan(input({ members, endpoints })))).toEqual([
+      ['none', 'a', 500, 'Enabled'],
+      ['none', 'b', 500, 'Disabled'],
+    ]);
+  });
+
+  it('a missing status is Traffic Manager’s default, Enabled', () => {
+    const { endpointStatus: _, ...noStatus } = endpoint(nameOf('a'), pip('a').id, 1000);
+    expect(actions(computeTrafficPlan(input({ members: [meshMember('a')], endpoints: [noStatus] })))).toEqual([
+      ['none', 'a', 1000, 'Enabled'],
+    ]);
+  });
+
+  it('weight or target changes are updates; status-only changes are enable/disable', () => {
+    const endpoints = [
+      endpoint(nameOf('a'), pip('a').id, 999, 'Enabled'),
+      endpoint(nameOf('b'), pip('b').id, 500, 'Enabled'),
+    ];
+    const plan = computeTrafficPlan(input({ members, endpoints }));
+    expect(actions(plan)).toEqual([
+      ['update', 'a', 500, 'Enabled'],
+      ['disable', 'b', 500, 'Disabled'],
+    ]);
+    const moved = computeTrafficPlan(
+      input({ members: [meshMember('a')], endpoints: [endpoint(nameOf('a'), '/old/pip', 1000, 'Disabled')] }),
+    );
+    expect(actions(moved)).toEqual([['update', 'a', 1000, 'Enabled']]);
+    const enabled = computeTrafficPlan(
+      input({ members: [meshMember('a')], endpoints: [endpoint(nameOf('a'), pip('a').id, 1000, 'Disabled')] }),
+    );
+    expect(actions(enabled)).toEqual([['enable', 'a', 1000, 'Enabled']]);
+  });
+
+  it('only owned endpoints are touched: other prefixes, other profiles and manual endpoints are left alone', () => {
+    const endpoints = [
+      endpoint('manual-endpoint', '/x', 5),
+      endpoint('fleet-1234#web#a', '/y', 5),
+      endpoint(endpointName('other-mesh', WEB, 'a'), '/z', 5),
+      { name: undefined, targetResourceId: '/nameless' },
+    ];
+    expect(actions(computeTrafficPlan(input({ members: [meshMember('a')], endpoints })))).toEqual([
+      ['create', 'a', 1000, 'Enabled'],
+    ]);
+  });
+
+  it('owned endpoints of a service no longer configured are deleted, even the last enabled one', () => {
+    const endpoints = [endpoint(nameOf('a', 'old/svc'), pip('a', 'old/svc').id, 1000, 'Enabled')];
+    const plan = computeTrafficPlan(input({ members: [meshMember('a')], endpoints }));
+    expect(plan.changes.find((c) => c.service === 'old/svc')).toEqual({
+      action: 'delete',
+      name: 'fleetmesh#mesh#old#svc#a',
+      endpointType: 'AzureEndpoints',
+      service: 'old/svc',
+      member: 'a',
+      reason: 'the service is no longer configured',
+    });
+  });
+
+  it('an owned name fleetmesh would not write is deleted', () => {
+    const plan = computeTrafficPlan(
+      input({ members: [], endpoints: [endpoint(`${ownerPrefix('mesh')}junk`, '/x', 1)] }),
+    );
+    expect(plan.changes).toEqual([
+      {
+        action: 'delete',
+        name: 'fleetmesh#mesh#junk',
+        endpointType: 'AzureEndpoints',
+        reason: 'the name has the owner prefix but is not one fleetmesh would write',
+      },
+    ]);
+  });
+
+  it('an owned endpoint of another type is replaced (delete, then create)', () => {
+    const external = endpoint(
+      nameOf('a'),
+      pip('a').id,
+      1000,
+      'Disabled',
+      'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+    );
+    const plan = computeTrafficPlan(input({ members: [meshMember('a')], endpoints: [external] }));
+    expect(plan.changes.map((c) => [c.action, c.endpointType])).toEqual([
+      ['create', 'AzureEndpoints'],
+      ['delete', 'ExternalEndpoints'],
+    ]);
+  });
+
+  it('a nested-type owned endpoint that is the last enabled one is kept, and its replacement waits', () => {
+    const nested = endpoint(
+      nameOf('a'),
+      pip('a').id,
+      1000,
+      'Enabled',
+      'Microsoft.Network/trafficManagerProfiles/nestedEndpoints',
+    );
+    const plan = computeTrafficPlan(input({ members: [meshMember('a', 'Failed')], endpoints: [nested] }));
+    expect(plan.changes.map((c) => [c.action, c.endpointType, c.desired?.endpointStatus])).toEqual([
+      ['none', 'NestedEndpoints', 'Enabled'],
+    ]);
+  });
+});
+
+describe('never disable or delete the last enabled endpoint of a service', () => {
+  it('no member Connected: the enabled endpoint stays enabled', () => {
+    const plan = computeTrafficPlan(
+      input({ members: [meshMember('a', 'Failed')], endpoints: [endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled')] }),
+    );
+    expect(actions(plan)).toEqual([['none', 'a', 1000, 'Enabled']]);
+    expect(plan.changes[0]?.reason).toContain('kept enabled');
+    expect(plan.services[0]).toMatchObject({ enabledAfter: 1, keptEnabled: true });
+  });
+
+  it('every endpoint enabled now stays enabled, and a weight change still applies', () => {
+    const plan = computeTrafficPlan(
+      input({
+        members: [meshMember('a', 'Connecting'), meshMember('b', 'Disconnecting'), meshMember('c', 'Connecting')],
+        endpoints: [
+          endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled'),
+          endpoint(nameOf('b'), pip('b').id, 334, 'Enabled'),
+        ],
+      }),
+    );
+    expect(actions(plan)).toEqual([
+      ['update', 'a', 334, 'Enabled'],
+      ['none', 'b', 334, 'Enabled'],
+      ['create', 'c', 334, 'Disabled'],
+    ]);
+  });
+
+  it('the last enabled endpoint of a member that left the mesh is kept rather than deleted', () => {
+    const plan = computeTrafficPlan(
+      input({
+        members: [member('a'), meshMember('b', 'Connecting')],
+        endpoints: [endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled')],
+      }),
+    );
+    expect(actions(plan)).toEqual([
+      ['none', 'a', 1000, 'Enabled'],
+      ['create', 'b', 1000, 'Disabled'],
+    ]);
+  });
+
+  it('once another member is Connected, the old one is disabled', () => {
+    const plan = computeTrafficPlan(
+      input({
+        members: [meshMember('a', 'Failed'), meshMember('b')],
+        endpoints: [endpoint(nameOf('a'), pip('a').id, 500, 'Enabled')],
+      }),
+    );
+    expect(actions(plan)).toEqual([
+      ['disable', 'a', 500, 'Disabled'],
+      ['create', 'b', 500, 'Enabled'],
+    ]);
+  });
+
+  it('a service with nothing enabled now is not forced on', () => {
+    const plan = computeTrafficPlan(
+      input({
+        members: [meshMember('a', 'Failed')],
+        endpoints: [endpoint(nameOf('a'), pip('a').id, 1000, 'Disabled')],
+      }),
+    );
+    expect(actions(plan)).toEqual([['none', 'a', 1000, 'Disabled']]);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    [500, 100, 300, 167],
+    [500, 200, 300, 334],
+    [1000, 1, 1, 1000],
+    [1000, 1, 3, 334],
+    [1, 1, 255, 1],
+    [1000, 1000, 255000, 4],
+    [7, 7, 7, 7],
+  ])('ceil(%i × %i / %i) = %i', (backend, w, total, expected) => {
+    expect(proportionalWeight(backend, w, total)).toBe(expected);
+  });
+
+  it('endpoint names fit Traffic Manager’s 260 characters at the longest valid names, and parse back', () => {
+    const longest = endpointName('p'.repeat(63), `${'n'.repeat(63)}/${'s'.repeat(63)}`, 'm'.repeat(50));
+    expect(longest.length).toBe(252);
+    expect(longest.length).toBeLessThanOrEqual(MAX_ENDPOINT_NAME_LENGTH);
+    expect(parseEndpointName(longest, 'p'.repeat(63))).toEqual({
+      service: `${'n'.repeat(63)}/${'s'.repeat(63)}`,
+      member: 'm'.repeat(50),
+    });
+    expect(parseEndpointName('FLEETMESH#MESH#Shop#Web#East', 'mesh')).toEqual({ service: 'shop/web', member: 'east' });
+    expect(parseEndpointName('fleetmesh#mesh#a#b', 'mesh')).toBeUndefined();
+    expect(parseEndpointName('fleetmesh#other#a#b#c', 'mesh')).toBeUndefined();
+  });
+
+  it.each([
+    [{}, 1],
+    [{ [MEMBER_WEIGHT_LABEL]: '42' }, 42],
+    [{ [MEMBER_WEIGHT_LABEL]: '1000' }, 1000],
+    [{ [MEMBER_WEIGHT_LABEL]: '1001' }, 'invalid'],
+    [{ [MEMBER_WEIGHT_LABEL]: '-1' }, 'invalid'],
+    [{ [MEMBER_WEIGHT_LABEL]: '' }, 'invalid'],
+    [{ [MEMBER_WEIGHT_LABEL]: '2.5' }, 'invalid'],
+  ])('memberWeight(labels %j) = %s', (labels, expected) => {
+    expect(memberWeight(member('m', { labels }), undefined)).toBe(expected);
+  });
+
+  it('servicePublicIp matches comma-separated tag values, any tag-key casing, and prefers DNS label, then IPv4, then id', () => {
+    const shared = publicIp('pip-shared', 'rg', { service: 'a/b, shop/web', dnsLabel: 'x' });
+    expect(servicePublicIp(WEB, [shared])?.name).toBe('pip-shared');
+    expect(servicePublicIp(WEB, [publicIp('p', 'rg', { service: WEB, tagKey: 'K8S-Azure-Service' })])?.name).toBe('p');
+    const candidates = [
+      publicIp('c-nolabel', 'rg', { service: WEB }),
+      publicIp('b-v6', 'rg', { service: WEB, dnsLabel: 'x', version: 'IPv6' }),
+      publicIp('z-v4', 'rg', { service: WEB, dnsLabel: 'x' }),
+      publicIp('a-v4', 'rg', { service: WEB, dnsLabel: 'x' }),
+      publicIp('untagged', 'rg', {}),
+    ];
+    expect(servicePublicIp(WEB, candidates)?.name).toBe('a-v4');
+    expect(servicePublicIp('none/here', candidates)).toBeUndefined();
+  });
+
+  it('the plan is plain JSON', () => {
+    const plan = computeTrafficPlan(
+      input({ members: [meshMember('a'), meshMember('b', 'Failed', { [MEMBER_WEIGHT_LABEL]: 'x' })] }),
+    );
+    expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
+  });
+});
+
+// ---- properties ----
+
+const SERVICES = ['shop/web', 'api/gw'] as const;
+const NAMES = ['a', 'b', 'c', 'd', 'e'] as const;
+
+const memberArb = fc.record({
+  name: fc.constantFrom(...NAMES),
+  inMesh: fc.boolean(),
+  state: fc.constantFrom<MeshMemberState>('Connecting', 'Connected', 'Disconnecting', 'Failed'),
+  label: fc.option(fc.oneof(fc.integer({ min: 0, max: 1000 }).map(String), fc.constantFrom('x', '1001', '')), {
+    nil: undefined,
+  }),
+  pips: fc.constantFrom('read', 'unread', 'nolabel', 'none'),
+});
+const scenarioArb = fc
+  .record({
+    members: fc.uniqueArray(memberArb, { selector: (m) => m.name, maxLength: 5 }),
+    services: fc
+      .subarray([...SERVICES], { minLength: 1 })
+      .chain((services) =>
+        fc.tuple(...services.map((s) => fc.integer({ min: 1, max: 1000 }).map((weight) => ({ service: s, weight })))),
+      ),
+    policyWeights: fc.dictionary(fc.constantFrom(...NAMES), fc.integer({ min: 0, max: 1000 }), { maxKeys: 2 }),
+    actual: fc.array(
+      fc.record({
+        service: fc.constantFrom(...SERVICES, 'old/svc'),
+        name: fc.constantFrom(...NAMES),
+        weight: fc.integer({ min: 1, max: 1000 }),
+        enabled: fc.boolean(),
+        upper: fc.boolean(),
+      }),
+      { maxLength: 8 },
+    ),
+  })
+  .map(({ members, services, policyWeights, actual }): TrafficPlanInput => {
+    const publicIps: Record<string, PublicIPAddress[]> = {};
+    for (const m of members) {
+      if (m.pips === 'unread') continue;
+      publicIps[normalizeResourceId(clusterIdOf(m.name))] =
+        m.pips === 'none' ? [] : SERVICES.map((s) => pip(m.name, s, m.pips === 'read' ? `${m.name}-dns` : null));
+    }
+    const seen = new Set<string>();
+    const endpoints: TrafficManagerEndpoint[] = [];
+    for (const a of actual) {
+      const name = endpointName('mesh', a.service, a.name);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      endpoints.push(
+        endpoint(
+          a.upper ? name.toUpperCase() : name,
+          pip(a.name, a.service).id,
+          a.weight,
+          a.enabled ? 'Enabled' : 'Disabled',
+        ),
+      );
+    }
+    endpoints.push(endpoint('someone-elses', '/x', 3));
+    return {
+      profileId: PROFILE_ID,
+      services,
+      memberWeights: policyWeights,
+      members: members.map((m) =>
+        member(m.name, {
+          ...(m.inMesh ? { profileId: PROFILE_ID, state: m.state } : {}),
+          labels: m.label === undefined ? {} : { [MEMBER_WEIGHT_LABEL]: m.label },
+        }),
+      ),
+      publicIps,
+      endpoints,
+    };
+  });
+
+/** What Traffic Manager holds after the changes are carried out. */
+function applyChanges(
+  endpoints: readonly TrafficManagerEndpoint[],
+  changes: readonly EndpointChange[],
+): TrafficManagerEndpoint[] {
+  let result = [...endpoints];
+  const same = (e: TrafficManagerEndpoint, c: EndpointChange) =>
+    (e.name ?? '').toLowerCase() === c.name && (e.type ?? '').toLowerCase().endsWith(c.endpointType.toLowerCase());
+  for (const c of changes) {
+    if (c.action === 'none') continue;
+    result = result.filter((e) => !same(e, c));
+    if (c.action !== 'delete' && c.desired) {
+      result.push({
+        name: c.name,
+        type: `Microsoft.Network/trafficManagerProfiles/${c.endpointType.charAt(0).toLowerCase()}${c.endpointType.slice(1)}`,
+        ...c.desired,
+      });
+    }
+  }
+  return result;
+}
+
+const enabledOwned = (endpoints: readonly TrafficManagerEndpoint[], service: string) =>
+  endpoints.filter(
+    (e) =>
+      parseEndpointName(e.name ?? '', 'mesh')?.service === service && (e.endpointStatus ?? 'Enabled') === 'Enabled',
+  );
+
+describe('properties', () => {
+  it('a plan recomputed after its changes are carried out is all none', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const first = computeTrafficPlan(scenario);
+        const second = computeTrafficPlan({ ...scenario, endpoints: applyChanges(scenario.endpoints, first.changes) });
+        expect(second.changes.filter((c) => c.action !== 'none')).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('weights stay in 1..backend weight (so 1..1000) and are ceil(backend × w / Σw)', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const plan = computeTrafficPlan(scenario);
+        for (const change of plan.changes) {
+          if (change.action === 'none' || change.action === 'delete' || !change.desired || !change.member) continue;
+          const service = scenario.services.find((s) => s.service === change.service);
+          const summary = plan.services.find((s) => s.service === change.service);
+          const m = scenario.members.find((x) => x.name === change.member);
+          if (!service || !summary || !m) throw new Error('plan names an unknown service or member');
+          const w = memberWeight(m, scenario.memberWeights);
+          if (w === 'invalid') throw new Error('a held member got a change');
+          expect(change.desired.weight).toBeGreaterThanOrEqual(1);
+          expect(change.desired.weight).toBeLessThanOrEqual(service.weight);
+          expect(change.desired.weight).toBe(Math.ceil((service.weight * w) / summary.totalMemberWeight - 1e-9));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a configured service with an enabled endpoint keeps at least one', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const after = applyChanges(scenario.endpoints, computeTrafficPlan(scenario).changes);
+        for (const { service } of scenario.services) {
+          if (enabledOwned(scenario.endpoints, service).length > 0) {
+            expect(enabledOwned(after, service).length).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('unowned endpoints are never touched and every change names an owned endpoint', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        for (const change of computeTrafficPlan(scenario).changes) {
+          expect(change.name.startsWith(ownerPrefix('mesh'))).toBe(true);
+        }
+      }),
+    );
+  });
+});
