@@ -193,10 +193,8 @@ function parseSegment(template: string, text: string): RoutePart[] {
 
 function segmentPattern(parts: RoutePart[]): RegExp {
   const source = parts
-    .map((part, index) => {
-      if (part.kind === 'literal') return escapeRegex(part.text);
-      return index === parts.length - 1 ? '(.+)' : '(.+?)';
-    })
+    // greedy groups: like ASP.NET, complex segments bind the right-most literal first ({name}.{ext} on a.b.c)
+    .map((part) => (part.kind === 'literal' ? escapeRegex(part.text) : '(.+)'))
     .join('');
   return new RegExp(`^${source}$`, 'is');
 }
