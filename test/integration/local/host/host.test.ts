@@ -251,6 +251,26 @@ describe('durable orchestrations', () => {
     expect((await finished(approved.body)).body.output).toEqual({ outcome: 'approved', value: 'yes' });
   });
 
+  it('runs at most maxConcurrentActivityFunctions (host.json: 8) activities at once', async () => {
+    const done = await finished((await start('concurrency')).body);
+    const peak = z.number().parse(done.body.output);
+    expect(peak).toBeLessThanOrEqual(8);
+    expect(peak).toBeGreaterThanOrEqual(2);
+  });
+
+  it('suspends and resumes an instance, keeping events raised meanwhile', async () => {
+    const waiting = await start('approvalOrTimeout', { timeoutMs: 600_000 });
+    await waitFor('the instance to run', async () =>
+      (await status(waiting.body.statusQueryGetUri)).body.runtimeStatus === 'Running' ? true : undefined,
+    );
+    expect((await fetch(waiting.body.suspendPostUri.replace('{text}', 'pause'), { method: 'POST' })).status).toBe(202);
+    expect((await status(waiting.body.statusQueryGetUri)).body.runtimeStatus).toBe('Suspended');
+    await fetch(waiting.body.sendEventPostUri.replace('{eventName}', 'Go'), { method: 'POST', body: '"later"' });
+    expect((await status(waiting.body.statusQueryGetUri)).body.runtimeStatus).toBe('Suspended');
+    expect((await fetch(waiting.body.resumePostUri.replace('{text}', 'go on'), { method: 'POST' })).status).toBe(202);
+    expect((await finished(waiting.body)).body.output).toEqual({ outcome: 'approved', value: 'later' });
+  });
+
   it('terminates, refuses events after the end (410), purges, lists and requires the durable key', async () => {
     const waiting = await start('approvalOrTimeout', { timeoutMs: 600_000 });
     expect((await fetch(waiting.body.terminatePostUri.replace('{text}', 'enough'), { method: 'POST' })).status).toBe(
