@@ -47,7 +47,10 @@ export interface StartHostOptions {
   hostname?: string;
   /** Where durable instances are kept; omitted: in memory (lost on exit). */
   dataDir?: string;
-  /** App settings (env-like). Default: `Values` of the app's local.settings.json. Applied to process.env. */
+  /**
+   * App settings (env-like), applied to process.env (overriding it). Default: `Values` of the app's
+   * local.settings.json, applied only where process.env has no value (an environment variable wins).
+   */
   settings?: Readonly<Record<string, string>>;
   /** Function keys. None configured: keys are not checked (as Core Tools does locally). */
   keys?: HostKeys;
@@ -211,8 +214,12 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
   const hostname = options.hostname ?? '127.0.0.1';
 
   // app settings first: host.json and binding properties may reference them as %NAME%
-  const settings = options.settings ?? (await readLocalSettings(appDir)) ?? {};
-  for (const [key, value] of Object.entries(settings)) process.env[key] = value;
+  // explicit settings win over the environment; local.settings.json only fills what the environment lacks
+  if (options.settings) {
+    for (const [key, value] of Object.entries(options.settings)) process.env[key] = value;
+  } else {
+    for (const [key, value] of Object.entries((await readLocalSettings(appDir)) ?? {})) process.env[key] ??= value;
+  }
   process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
   process.env.FUNCTIONS_WORKER_RUNTIME ??= 'node';
   const hostConfig = await readHostJson(appDir, process.env);
