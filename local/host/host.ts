@@ -604,13 +604,20 @@ async function loadAndIndex(options: {
   const settingsView: Record<string, string | undefined> = process.env;
   const resolved = new Map<RegisteredFunction, RpcBindingInfo>();
   for (const fn of functions) {
-    const trigger: RpcBindingInfo = { ...fn.trigger };
-    for (const [key, value] of Object.entries(trigger)) {
-      if (typeof value === 'string' && key !== 'type' && key !== 'direction') {
-        trigger[key] = resolveSettingReferences(value, settingsView, `function '${fn.name}' trigger property ${key}`);
+    // %NAME% in any binding property resolves from the app settings, as the host does; a missing one is an error
+    for (const [bindingName, binding] of Object.entries(fn.metadata.bindings)) {
+      const copy: RpcBindingInfo = { ...binding };
+      for (const [key, value] of Object.entries(copy)) {
+        if (typeof value === 'string' && key !== 'type' && key !== 'direction') {
+          copy[key] = resolveSettingReferences(
+            value,
+            settingsView,
+            `function '${fn.name}' binding '${bindingName}' property ${key}`,
+          );
+        }
       }
+      if (bindingName === fn.triggerName) resolved.set(fn, { ...copy, type: fn.trigger.type });
     }
-    resolved.set(fn, trigger);
   }
 
   const routes: HttpRoute[] = [];

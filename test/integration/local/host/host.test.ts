@@ -396,6 +396,16 @@ describe('Event Grid trigger', () => {
   });
 });
 
+describe('start-up errors', () => {
+  it('refuses to start when a %SETTING% reference has no value, naming it', async () => {
+    const settingsFile = path.join(workDir, 'settings.json');
+    await writeFile(settingsFile, JSON.stringify({ FIXTURE_TASK_HUB: 'OtherHub' }));
+    const failure = spawnHost({ extraArgs: ['--settings', settingsFile] });
+    await expect(failure).rejects.toThrow("function 'tick' binding '");
+    await expect(failure).rejects.toThrow("'%FIXTURE_TICK_SCHEDULE%' does not resolve to a value");
+  });
+});
+
 describe('timer trigger', () => {
   it('fires on its six-field NCRONTAB schedule, read from an app setting', async () => {
     const ticks = await waitFor('two timer ticks', async () => {

@@ -25,14 +25,14 @@ export interface SpawnOptions {
   dataDir?: string;
   keysFile?: string;
   env?: Record<string, string>;
-  /** SIGKILL after this many ms even if the host is not ready yet (crash tests). */
-  killAfterMs?: number;
+  extraArgs?: string[];
 }
 
 export function spawnHost(options: SpawnOptions = {}): Promise<HostProcess> {
   const args = [CLI, '--app', options.appDir ?? FIXTURE_APP, '--port', '0'];
   if (options.dataDir) args.push('--data', options.dataDir);
   if (options.keysFile) args.push('--keys', options.keysFile);
+  args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
