@@ -1,0 +1,202 @@
+// The durable engine with durable-functions' real replay executor (no worker, instances in memory): random
+// orchestration programs must complete with the expected output, i.e. the host's replay assigns the same task ids as
+// the library for every mix of activities, Task.all, retries, timers and sub-orchestrations.
+import { createRequire } from 'node:module';
+import * as df from 'durable-functions';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type {
+  ActivityRunResult,
+  OrchestrationPayload,
+  OrchestratorRunResult,
+} from '../../../../local/host/durable/engine.js';
+import { DurableEngine } from '../../../../local/host/durable/engine.js';
+import { MemoryStore } from '../../../../local/host/durable/store.js';
+import { activityFailure, orchestratorResult } from '../../../../local/host/host.js';
+import { createLogger } from '../../../../shared/log.js';
+
+type Step =
+  | { kind: 'activity'; value: number }
+  | { kind: 'all'; values: number[] }
+  | { kind: 'retry'; value: number; failures: number }
+  | { kind: 'timer' }
+  | { kind: 'sub'; values: number[] };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('activity' as const), value: fc.integer({ min: -50, max: 50 }) }),
+  fc.record({
+    kind: fc.constant('all' as const),
+    values: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 6 }),
+  }),
+  fc.record({
+    kind: fc.constant('retry' as const),
+    value: fc.integer({ min: 0, max: 9 }),
+    failures: fc.integer({ min: 0, max: 2 }),
+  }),
+  fc.record({ kind: fc.constant('timer' as const) }),
+  fc.record({
+    kind: fc.constant('sub' as const),
+    values: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 3 }),
+  }),
+);
+
+function expected(steps: Step[]): unknown[] {
+  return steps.map((s) => {
+    switch (s.kind) {
+      case 'activity':
+      case 'retry':
+        return s.value * 2;
+      case 'all':
+        return s.values.map((v) => v * 2);
+      case 'timer':
+        return 'fired';
+      case 'sub':
+        return s.values.reduce((a, b) => a + b * 2, 0);
+    }
+  });
+}
+
+const require = createRequire(import.meta.url);
+const testingUtils: unknown = require('durable-functions/lib/src/util/testingUtils.js');
+function createOrchestrator(fn: (context: df.OrchestrationContext) => Generator<unknown, unknown, unknown>) {
+  const factory: unknown =
+    typeof testingUtils === 'object' && testingUtils !== null
+      ? Reflect.get(testingUtils, 'createOrchestrator')
+      : undefined;
+  if (typeof factory !== 'function') throw new Error('durable-functions testingUtils.createOrchestrator not found');
+  const handler: unknown = Reflect.apply(factory, undefined, [fn]);
+  if (typeof handler !== 'function') throw new Error('createOrchestrator returned no handler');
+  return (trigger: unknown, context: unknown): Promise<unknown> =>
+    Promise.resolve(Reflect.apply(handler, undefined, [trigger, context]) as unknown);
+}
+
+const orchestrators: Record<string, (trigger: unknown, context: unknown) => Promise<unknown>> = {
+  program: createOrchestrator(function* (context) {
+    const steps = context.df.getInput<Step[]>();
+    const results: unknown[] = [];
+    for (const [index, step] of steps.entries()) {
+      switch (step.kind) {
+        case 'activity':
+          results.push(yield context.df.callActivity('double', step.value));
+          break;
+        case 'all':
+          results.push(yield context.df.Task.all(step.values.map((v) => context.df.callActivity('double', v))));
+          break;
+        case 'retry':
+          results.push(
+            yield context.df.callActivityWithRetry('flaky', new df.RetryOptions(1, 3), {
+              key: `${context.df.instanceId}/${index}`,
+              failures: step.failures,
+              value: step.value,
+            }),
+          );
+          break;
+        case 'timer':
+          yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 2));
+          results.push('fired');
+          break;
+        case 'sub':
+          results.push(yield context.df.callSubOrchestrator('sumDoubled', step.values));
+          break;
+      }
+    }
+    return results;
+  }),
+  sumDoubled: createOrchestrator(function* (context) {
+    const values = context.df.getInput<number[]>();
+    const doubled = (yield context.df.Task.all(values.map((v) => context.df.callActivity('double', v)))) as number[];
+    return doubled.reduce((a, b) => a + b, 0);
+  }),
+};
+
+const flakyCounts = new Map<string, number>();
+function runActivity(name: string, inputJson: string | null): Promise<ActivityRunResult> {
+  const input: unknown = inputJson === null ? null : JSON.parse(inputJson);
+  if (name === 'double' && typeof input === 'number')
+    return Promise.resolve({ ok: true, resultJson: JSON.stringify(input * 2) });
+  if (name === 'flaky' && typeof input === 'object' && input !== null) {
+    const key = String(Reflect.get(input, 'key'));
+    const n = (flakyCounts.get(key) ?? 0) + 1;
+    flakyCounts.set(key, n);
+    if (n <= Number(Reflect.get(input, 'failures')))
+      return Promise.resolve(activityFailure(name, new Error(`failure ${n}`)));
+    return Promise.resolve({ ok: true, resultJson: JSON.stringify(Number(Reflect.get(input, 'value')) * 2) });
+  }
+  return Promise.resolve(activityFailure(name, new Error(`unexpected activity ${name}`)));
+}
+
+async function runOrchestrator(name: string, payload: OrchestrationPayload): Promise<OrchestratorRunResult> {
+  const handler = orchestrators[name];
+  if (!handler) return { kind: 'error', message: `no orchestrator ${name}` };
+  const trigger: unknown = JSON.parse(JSON.stringify(payload));
+  try {
+    const state = await handler(trigger, new df.DummyOrchestrationContext(name, 'inv', () => undefined));
+    return orchestratorResult({
+      ok: true,
+      rawResult: state,
+      returnValue: { json: JSON.stringify(state) },
+      outputData: [],
+    });
+  } catch (err: unknown) {
+    return orchestratorResult({ ok: false, error: err, outputData: [] });
+  }
+}
+
+function newEngine(store: MemoryStore): DurableEngine {
+  return new DurableEngine({
+    store,
+    logger: createLogger({ sink: () => undefined }),
+    orchestrators: new Set(Object.keys(orchestrators)),
+    activities: new Set(['double', 'flaky']),
+    maxConcurrentActivities: 4,
+    maxConcurrentOrchestrations: 2,
+    runOrchestrator,
+    runActivity,
+  });
+}
+
+async function completion(engine: DurableEngine, id: string): Promise<{ status: string; output: unknown }> {
+  for (let i = 0; i < 2000; i++) {
+    const record = engine.get(id);
+    if (record && ['Completed', 'Failed', 'Terminated'].includes(record.status)) {
+      return {
+        status: record.status,
+        output: record.outputJson === null ? null : (JSON.parse(record.outputJson) as unknown),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${id} did not finish`);
+}
+
+describe('durable engine with the real durable-functions executor', () => {
+  it('completes random orchestration programs with the expected results', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 6 }), async (steps) => {
+        const engine = newEngine(new MemoryStore());
+        await engine.start();
+        const id = `p${run++}`;
+        await engine.startNew('program', id, JSON.stringify(steps));
+        const result = await completion(engine, id);
+        await engine.stop();
+        expect(result).toEqual({ status: 'Completed', output: expected(steps) });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('resumes from the store in a new engine, as after a restart', async () => {
+    const store = new MemoryStore();
+    const first = newEngine(store);
+    await first.start();
+    const steps: Step[] = [{ kind: 'all', values: [1, 2, 3] }, { kind: 'timer' }, { kind: 'sub', values: [4] }];
+    await first.startNew('program', 'resume-1', JSON.stringify(steps));
+    await first.stop(0); // whatever ran is dropped unless it was recorded
+    const second = newEngine(store);
+    const { loaded } = await second.start();
+    expect(loaded).toBe(1);
+    expect(await completion(second, 'resume-1')).toEqual({ status: 'Completed', output: expected(steps) });
+    await second.stop();
+  });
+});
