@@ -67,6 +67,7 @@ export {
 } from './traffic.js';
 export {
   ApplyModes,
+  ConvergenceSettingsSchema,
   decide,
   DEFAULT_MESH_POLICY,
   MeshPolicySchema,
@@ -76,6 +77,7 @@ export {
   TrafficServiceSchema,
   TrafficSettingsSchema,
   type ApplyMode,
+  type ConvergenceSettings,
   type DecideOptions,
   type Decision,
   type DecisionKind,

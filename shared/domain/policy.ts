@@ -13,6 +13,9 @@
  *   interval 30 s, timeout 10 s (9 s when the interval is 10 s), 3 tolerated failures. A service's backend weight
  *   (1–1000) defaults to 1000, the finest resolution for the per-member split; `memberWeights` (0–1000) override the
  *   member label `fleetmesh.io/traffic-weight`, and 0 excludes a member.
+ * - `convergence` (optional): how members are watched after an apply: the per-member timeout (default 20 min), the
+ *   first and the longest poll interval (default 10 s, backing off to 60 s; fractions of a second are allowed so a
+ *   sped-up simulator can be followed closely), and the remediation rounds (default 3, at most 3).
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
@@ -85,11 +88,25 @@ export const TrafficSettingsSchema = z
   .transform((t) => ({ ...t, services: [...t.services].sort((a, b) => (a.service < b.service ? -1 : 1)) }));
 export type TrafficSettings = z.output<typeof TrafficSettingsSchema>;
 
+export const ConvergenceSettingsSchema = z
+  .strictObject({
+    memberTimeoutMinutes: z.number().min(0.05).max(240).default(20),
+    pollIntervalSeconds: z.number().min(0.05).max(300).default(10),
+    maxPollIntervalSeconds: z.number().min(0.05).max(900).default(60),
+    maxRemediationRounds: z.int().min(0).max(3).default(3),
+  })
+  .refine((c) => c.maxPollIntervalSeconds >= c.pollIntervalSeconds, {
+    error: 'must be at least pollIntervalSeconds',
+    path: ['maxPollIntervalSeconds'],
+  });
+export type ConvergenceSettings = z.output<typeof ConvergenceSettingsSchema>;
+
 export const MeshPolicySchema = z.strictObject({
   mode: z.enum(ApplyModes).default('approve'),
   allowRemovals: z.boolean().default(false),
-  debounceSeconds: z.int().min(0).max(300).default(30),
-  approvalTimeoutHours: z.int().min(1).max(168).default(24),
+  debounceSeconds: z.number().min(0).max(300).default(30),
+  approvalTimeoutHours: z.number().min(0.001).max(168).default(24),
+  convergence: ConvergenceSettingsSchema.prefault({}),
   traffic: TrafficSettingsSchema.optional(),
 });
 export type MeshPolicy = z.output<typeof MeshPolicySchema>;

@@ -22,6 +22,12 @@ describe('mesh policy schema', () => {
       allowRemovals: false,
       debounceSeconds: 30,
       approvalTimeoutHours: 24,
+      convergence: {
+        memberTimeoutMinutes: 20,
+        pollIntervalSeconds: 10,
+        maxPollIntervalSeconds: 60,
+        maxRemediationRounds: 3,
+      },
     });
     expect(DEFAULT_MESH_POLICY).toEqual(parseMeshPolicy({}));
   });
@@ -70,7 +76,18 @@ describe('mesh policy schema', () => {
     ['an unknown mode', { mode: 'yolo' }, "'mode':"],
     ['debounce over 300 s', { debounceSeconds: 301 }, "'debounceSeconds': Too big"],
     ['a negative debounce', { debounceSeconds: -1 }, "'debounceSeconds'"],
-    ['a fractional timeout', { approvalTimeoutHours: 1.5 }, "'approvalTimeoutHours'"],
+    ['a timeout of zero', { approvalTimeoutHours: 0 }, "'approvalTimeoutHours'"],
+    [
+      'a poll interval longer than its maximum',
+      { convergence: { pollIntervalSeconds: 90 } },
+      "'convergence.maxPollIntervalSeconds'",
+    ],
+    [
+      'more than 3 remediation rounds',
+      { convergence: { maxRemediationRounds: 4 } },
+      "'convergence.maxRemediationRounds'",
+    ],
+    ['an unknown convergence field', { convergence: { retries: 2 } }, 'retries'],
     ['allowRemovals not a boolean', { allowRemovals: 'yes' }, "'allowRemovals'"],
     ['a body that is not an object', 'auto', 'expected object'],
     [
