@@ -25,7 +25,7 @@ const FaultEffectShape = {
   latency: LatencySchema.optional(),
   /** Probability that a write (PUT, PATCH, POST, DELETE) commits and then loses its response. */
   ambiguousWriteRate: rate.optional(),
-  /** `reset` destroys the socket (ECONNRESET at the client); `close` ends it cleanly without a response. */
+  /** `reset` destroys the socket at once; `close` ends it cleanly (close_notify, FIN). Both send no response. */
   ambiguousMode: z.enum(['reset', 'close']).optional(),
   /** Retry-After (seconds) sent with injected 429 and 503 answers. */
   retryAfterSeconds: z.int().min(0).max(3600).optional(),

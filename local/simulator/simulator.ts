@@ -601,8 +601,10 @@ class Simulator {
       const response: ArmResponse = route.handle(armRequest, params, this.ctx);
       if (fault?.ambiguous && response.status < 400) {
         note = `ambiguous:${fault.ambiguous}`;
-        if (fault.ambiguous === 'reset') req.socket.resetAndDestroy();
-        else req.socket.destroySoon();
+        // TLS sockets cannot send a TCP RST from here: `reset` destroys the socket at once, `close` ends it cleanly
+        // (TLS close_notify, FIN). Either way the client gets no response and sees a dropped connection.
+        if (fault.ambiguous === 'reset') req.socket.destroy();
+        else req.socket.end();
         finish(0);
         return;
       }
