@@ -38,7 +38,7 @@ import { onClusterReconciled, startApply } from './providers/mesh.js';
 import { networkRoutes, renderNetworkResource, renderVnet } from './providers/network.js';
 import { renderRoleAssignment } from './providers/authorization.js';
 import { resourceRoutes } from './providers/resources.js';
-import { renderTrafficProfile, trafficRoutes } from './providers/traffic.js';
+import { renderTrafficProfile, targetHealth, trafficRoutes } from './providers/traffic.js';
 import { SeededRandom } from './random.js';
 import { authorizationFailedMessage, checkAccess, type AccessDecision, type AccessRequest } from './rbac/access.js';
 import { isOperationId, OPERATION_ACTIONS, requiredAction, type OperationKind } from './rbac/actions.js';
@@ -726,13 +726,16 @@ class Simulator {
         'InvalidHealthTarget',
         'Give resourceId (a public IP or cluster id) or target (an external endpoint).',
       );
+    const endpoints = [...world.trafficProfiles.values()].flatMap((p) => [...p.endpoints.values()]);
+    const before = endpoints.map((e) => targetHealth(this.ctx, e));
     if (target.health === null) world.health.delete(healthKey);
     else world.health.set(healthKey, target.health);
-    // A health change starts a new probe cycle on the endpoints that point at it.
-    const now = this.clock.now();
-    for (const profile of world.trafficProfiles.values()) {
-      for (const endpoint of profile.endpoints.values()) endpoint.probeSince = now;
-    }
+    // Endpoints whose target's health changed: their probes notice it after the probe window.
+    const at = this.clock.now();
+    endpoints.forEach((e, i) => {
+      const previous = before[i];
+      if (previous !== undefined && previous !== targetHealth(this.ctx, e)) e.healthChange = { previous, at };
+    });
   }
 
   state(): Record<string, unknown> {

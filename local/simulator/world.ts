@@ -176,8 +176,10 @@ export interface TrafficEndpointRecord {
   readonly name: string;
   readonly typeSegment: EndpointTypeSegment;
   properties: JsonObject;
-  /** Simulated time the endpoint (or its target) last changed: probes start over from here. */
+  /** Simulated time the endpoint was created or retargeted: `CheckingEndpoint` until the first probes complete. */
   probeSince: number;
+  /** Last change of its target's simulated health: probes notice it only after the probe window. */
+  healthChange: { readonly previous: Health; readonly at: number } | undefined;
 }
 
 export interface TrafficProfileRecord {

@@ -470,8 +470,8 @@ export function fleetRoutes(): RouteDefinition[] {
             });
           },
         });
+        // provisioningState stays as it is: the reference lists only Succeeded | Failed | Canceled for profiles.
         profile.deleting = op.id;
-        profile.provisioningState = 'Deleting';
         profile.eTag = newQuotedEtag();
         ctx.clock.schedule(ctx.settings.timing.profileDeleteMs, () => {
           ctx.world.profiles.delete(key(profile.id));

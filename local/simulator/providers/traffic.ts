@@ -4,8 +4,9 @@
  * `/{AzureEndpoints|ExternalEndpoints|NestedEndpoints}/{name}`. Synchronous, no ETags (ARM has none here).
  *
  * `endpointMonitorStatus` follows the simulated health of the endpoint's target: `CheckingEndpoint` for
- * `timing.trafficManagerProbeMs` after the endpoint (or its target's health) changed, then `Online`, `Degraded` or
- * `Stopped`; `Disabled` when the endpoint or the profile is disabled. The profile list returns it as null (as ARM does,
+ * `timing.trafficManagerProbeMs` after the endpoint is created or retargeted, then `Online` or `Degraded`; a later
+ * health change shows after the same probe window (the old status until then); `Stopped` at once when the target is
+ * stopped; `Disabled` when the endpoint or the profile is disabled. The profile list returns it as null (as ARM does,
  * azure-rest-api-specs#4065); profile GET and endpoint GET return it.
  */
 import { z } from 'zod';
@@ -101,9 +102,14 @@ function endpointMonitorStatus(
   if (profile.properties['profileStatus'] === 'Disabled' || endpoint.properties['endpointStatus'] === 'Disabled')
     return 'Disabled';
   if (endpoint.properties['alwaysServe'] === 'Enabled') return 'Unmonitored';
-  const health = targetHealth(ctx, endpoint);
-  if (health === 'Stopped') return 'Stopped';
-  if (ctx.clock.now() - endpoint.probeSince < ctx.settings.timing.trafficManagerProbeMs) return 'CheckingEndpoint';
+  const now = ctx.clock.now();
+  const probeMs = ctx.settings.timing.trafficManagerProbeMs;
+  const actual = targetHealth(ctx, endpoint);
+  // ARM knows at once that the target is stopped; degradation and recovery show once probes have seen them.
+  if (actual === 'Stopped') return 'Stopped';
+  if (now - endpoint.probeSince < probeMs) return 'CheckingEndpoint';
+  const change = endpoint.healthChange;
+  const health = change && now - change.at < probeMs && change.previous !== 'Stopped' ? change.previous : actual;
   return health === 'Healthy' ? 'Online' : 'Degraded';
 }
 
@@ -327,6 +333,7 @@ function buildEndpoint(
     typeSegment: segment,
     properties: props,
     probeSince: changed ? ctx.clock.now() : previous.probeSince,
+    healthChange: changed ? undefined : previous.healthChange,
   };
 }
 

@@ -529,6 +529,7 @@ export function loadScenario(scenario: Scenario, options: LoadOptions): LoadedSc
         typeSegment: segment,
         properties: props,
         probeSince: Date.parse(now),
+        healthChange: undefined,
       });
     });
     world.trafficProfiles.set(key(id), {

@@ -180,6 +180,61 @@ describe('fleet members', () => {
   });
 });
 
+describe('fleet member create and delete', () => {
+  it('joins a cluster as a member (201, Azure-AsyncOperation) and removes it (202 + Location, then 204)', async () => {
+    const rg = await arm.get(arm.sub('/resourceGroups/rg-extra'), { apiVersion: '2021-04-01' });
+    expect(rg.status).toBe(404);
+    // Create a cluster to join (AKS PUT creates it; the identity is generated).
+    const created = await arm.put(
+      arm.sub('/resourceGroups/rg-east/providers/Microsoft.ContainerService/managedClusters/aks-extra'),
+      {
+        location: 'eastus',
+        properties: {
+          kubernetesVersion: '1.33',
+          agentPoolProfiles: [
+            {
+              name: 'system',
+              mode: 'System',
+              count: 1,
+              vmSize: 'Standard_D4s_v5',
+              vnetSubnetID: arm.sub(
+                '/resourceGroups/rg-east/providers/Microsoft.Network/virtualNetworks/vnet-east/subnets/nodes',
+              ),
+            },
+          ],
+          networkProfile: { networkPlugin: 'azure', networkDataplane: 'cilium', advancedNetworking: { enabled: true } },
+        },
+      },
+      { apiVersion: '2026-04-01' },
+    );
+    expect(created.status).toBe(201);
+    expect(at(created.json, 'properties', 'provisioningState')).toBe('Creating');
+    await pollAsyncOperation(arm, created.headers['azure-asyncoperation'] ?? '');
+    const clusterId = String(at(created.json, 'id'));
+    const join = await arm.put(arm.fleet('/members/member-extra'), {
+      properties: { clusterResourceId: clusterId, labels: { team: 'x' } },
+    });
+    expect(join.status).toBe(201);
+    expect(member(join.json).properties.provisioningState).toBe('Joining');
+    expect(join.headers['azure-asyncoperation']).toBeDefined();
+    await pollAsyncOperation(arm, join.headers['azure-asyncoperation'] ?? '');
+    expect((await getMember('member-extra')).properties.provisioningState).toBe('Succeeded');
+    const twice = await arm.put(arm.fleet('/members/member-extra-2'), { properties: { clusterResourceId: clusterId } });
+    expect(twice.status).toBe(409);
+    const leave = await arm.delete(arm.fleet('/members/member-extra'));
+    expect(leave.status).toBe(202);
+    expect(leave.headers['location']).toBeDefined();
+    expect((await getMember('member-extra')).properties.provisioningState).toBe('Leaving');
+    const done = await waitFor(async () => {
+      const r = await arm.get(leave.headers['location'] ?? '');
+      return r.status === 202 ? undefined : r;
+    }, 'member delete');
+    expect(done.status).toBe(204);
+    expect((await arm.get(arm.fleet('/members/member-extra'))).status).toBe(404);
+    expect((await arm.delete(arm.fleet('/members/member-extra'))).status).toBe(204);
+  });
+});
+
 describe('cluster mesh profiles', () => {
   it('creates (201), updates (200) and lists profiles; rejects a bad selector naming the field', async () => {
     const created = await arm.put(arm.fleet('/clusterMeshProfiles/spare'), {
@@ -435,6 +490,38 @@ describe('mesh prerequisites and conflicts', () => {
     expect(JSON.stringify(details)).toContain('MemberInAnotherClusterMesh');
     const m = member((await garm.get(fleet('/members/member-001'))).json);
     expect(m.properties.meshProperties?.clusterMeshProfileResourceId).toMatch(/clusterMeshProfiles\/demo$/);
+  });
+});
+
+describe('a 255-member mesh', () => {
+  it('converges: every member Connected with distinct Cilium ids 1..255, profile Connected', async () => {
+    const { sim: big, arm: bigArm } = await start({ scenario: 'generated:255', timeFactor: 1000 });
+    try {
+      const f = (path: string): string =>
+        bigArm.sub(`/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet-generated${path}`);
+      const r = await bigArm.post(f('/clusterMeshProfiles/demo/apply'));
+      expect(r.status).toBe(202);
+      const final = await pollAsyncOperation(bigArm, r.headers['azure-asyncoperation'] ?? '');
+      expect(at(final, 'status')).toBe('Succeeded');
+      const ids: number[] = [];
+      let url: string | undefined = f('/members');
+      while (url !== undefined) {
+        const page = await bigArm.get(url);
+        for (const m of z.array(z.unknown()).parse(at(page.json, 'value')).map(member)) {
+          expect(m.properties.meshProperties?.status.state).toBe('Connected');
+          ids.push(m.properties.meshProperties?.ciliumProperties.id ?? 0);
+        }
+        const next = at(page.json, 'nextLink');
+        url = typeof next === 'string' ? next : undefined;
+      }
+      expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 255 }, (_, i) => i + 1));
+      expect(profile((await bigArm.get(f('/clusterMeshProfiles/demo'))).json).properties.status?.state).toBe(
+        'Connected',
+      );
+    } finally {
+      bigArm.close();
+      await big.stop();
+    }
   });
 });
 

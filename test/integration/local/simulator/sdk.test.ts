@@ -14,6 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ClusterMeshProfileSchema,
+  KnownEndpointMonitorStatuses,
+  KnownMemberProvisioningStates,
+  KnownProfileProvisioningStates,
+  PeeringStates,
   FleetMemberSchema,
   ManagedClusterSchema,
   NetworkSecurityGroupSchema,
@@ -306,8 +310,14 @@ describe('@azure/arm-trafficmanager 6.1.0', () => {
     );
 
     const cluster = arm.sub('/resourceGroups/rg-east/providers/Microsoft.ContainerService/managedClusters/aks-east');
+    sim.control.setTimeFactor(0);
     sim.control.setHealth({ resourceId: cluster, health: 'Degraded' });
+    // Probes have not seen it yet.
+    expect((await client.endpoints.get('rg-traffic', 'tm-demo', 'AzureEndpoints', 'east')).endpointMonitorStatus).toBe(
+      'Online',
+    );
     sim.control.advance(5_000);
+    sim.control.setTimeFactor(100);
     expect((await client.endpoints.get('rg-traffic', 'tm-demo', 'AzureEndpoints', 'east')).endpointMonitorStatus).toBe(
       'Degraded',
     );
@@ -440,5 +450,60 @@ describe('@azure-rest/core-client + @azure/core-lro (fleet, preview api-version)
     } catch (error) {
       expect(isRestError(error) && error.statusCode).toBe(401);
     }
+  });
+});
+
+describe('reference field names and enum values', () => {
+  it('uses only the documented enum values across everything the earlier tests touched', async () => {
+    const state = sim.control.state();
+    const list = (name: string): unknown[] => z.array(z.unknown()).parse(at(state, name));
+    for (const m of list('members')) {
+      const parsed = parseArmResource(FleetMemberSchema, 'member', m);
+      expect(KnownMemberProvisioningStates).toContain(parsed.properties.provisioningState);
+    }
+    for (const p of list('clusterMeshProfiles')) {
+      const parsed = parseArmResource(ClusterMeshProfileSchema, 'profile', p);
+      expect(KnownProfileProvisioningStates).toContain(parsed.properties.provisioningState);
+    }
+    const peeringStates = list('virtualNetworks').flatMap((v) =>
+      z
+        .array(z.unknown())
+        .parse(at(v, 'properties', 'virtualNetworkPeerings'))
+        .map((p) => at(p, 'properties', 'peeringState')),
+    );
+    expect(peeringStates.length).toBeGreaterThan(0);
+    for (const st of peeringStates) expect(PeeringStates).toContain(st);
+    // Traffic Manager: a fresh profile with an endpoint, seen before and after the probe window.
+    const client = new TrafficManagerManagementClient(app, sim.subscriptionId, sdkOptions(sim));
+    await client.profiles.createOrUpdate('rg-traffic', 'tm-enum', {
+      location: 'global',
+      trafficRoutingMethod: 'Weighted',
+      dnsConfig: { relativeName: 'fleetmesh-enum', ttl: 60 },
+      monitorConfig: { protocol: 'TCP', port: 443 },
+    });
+    const pipId = arm.sub(
+      '/resourceGroups/MC_rg-west_aks-west_westus/providers/Microsoft.Network/publicIPAddresses/kubernetes-demo-web-west',
+    );
+    const seen = new Set<string>();
+    const profileSeen = new Set<string>();
+    const ep = await client.endpoints.createOrUpdate('rg-traffic', 'tm-enum', 'AzureEndpoints', 'west', {
+      targetResourceId: pipId,
+      weight: 1,
+    });
+    seen.add(ep.endpointMonitorStatus ?? '');
+    profileSeen.add((await client.profiles.get('rg-traffic', 'tm-enum')).monitorConfig?.profileMonitorStatus ?? '');
+    sim.control.advance(5_000);
+    seen.add(
+      (await client.endpoints.get('rg-traffic', 'tm-enum', 'AzureEndpoints', 'west')).endpointMonitorStatus ?? '',
+    );
+    profileSeen.add((await client.profiles.get('rg-traffic', 'tm-enum')).monitorConfig?.profileMonitorStatus ?? '');
+    sim.control.setHealth({ resourceId: pipId, health: 'Stopped' });
+    seen.add(
+      (await client.endpoints.get('rg-traffic', 'tm-enum', 'AzureEndpoints', 'west')).endpointMonitorStatus ?? '',
+    );
+    expect([...seen]).toEqual(['CheckingEndpoint', 'Online', 'Stopped']);
+    for (const st of seen) expect(KnownEndpointMonitorStatuses).toContain(st);
+    for (const st of profileSeen)
+      expect(['CheckingEndpoints', 'Online', 'Degraded', 'Disabled', 'Inactive']).toContain(st);
   });
 });
