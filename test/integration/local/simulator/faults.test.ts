@@ -128,6 +128,28 @@ describe('fault injection', () => {
     await pollAsyncOperation(a, retry.headers['azure-asyncoperation'] ?? '');
   });
 
+  it('can end the connection cleanly instead (close mode), still without a response', async () => {
+    ({ sim, arm } = await start());
+    sim.control.setFaults({
+      overrides: [{ match: { methods: ['PUT'] }, ambiguousWriteRate: 1, ambiguousMode: 'close', times: 1 }],
+    });
+    await expect(arm.put(arm.fleet('/clusterMeshProfiles/ambiguous'), { properties: {} })).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
+    const created = await arm.get(arm.fleet('/clusterMeshProfiles/ambiguous'));
+    expect(created.status).toBe(200);
+    // Retrying the create with If-None-Match: * now says it exists.
+    expect(
+      (
+        await arm.put(
+          arm.fleet('/clusterMeshProfiles/ambiguous'),
+          { properties: {} },
+          { headers: { 'if-none-match': '*' } },
+        )
+      ).status,
+    ).toBe(412);
+  });
+
   it('delays answers by the latency distribution', async () => {
     ({ sim, arm } = await start({ faults: { global: { latency: { kind: 'fixed', ms: 30 } } } }));
     await arm.get(arm.fleet('/members'));

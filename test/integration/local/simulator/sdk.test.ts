@@ -188,6 +188,78 @@ describe('@azure/arm-network 36.0.0', () => {
   });
 });
 
+describe('@azure/arm-network 36.0.0 writes', () => {
+  it('creates an NSG, attaches it to a subnet, and creates a public IP with a DNS label (LROs)', async () => {
+    const client = new NetworkManagementClient(operator, sim.subscriptionId, sdkOptions(sim));
+    const nsg = await client.networkSecurityGroups.beginCreateOrUpdateAndWait(
+      'rg-west',
+      'nsg-west-nodes',
+      {
+        location: 'westus',
+        securityRules: [
+          {
+            name: 'deny-mesh',
+            priority: 200,
+            direction: 'Inbound',
+            access: 'Deny',
+            protocol: 'Tcp',
+            sourceAddressPrefix: '*',
+            sourcePortRange: '*',
+            destinationAddressPrefix: '*',
+            destinationPortRange: '2379',
+          },
+        ],
+      },
+      { updateIntervalInMs: 10 },
+    );
+    expect(nsg.provisioningState).toBe('Succeeded');
+    expect(nsg.securityRules?.[0]?.id).toBe(`${nsg.id ?? ''}/securityRules/deny-mesh`);
+    const subnet = await client.subnets.beginCreateOrUpdateAndWait(
+      'rg-west',
+      'vnet-west',
+      'nodes',
+      { addressPrefix: '10.2.0.0/22', networkSecurityGroup: { id: nsg.id ?? '' } },
+      { updateIntervalInMs: 10 },
+    );
+    expect(subnet.networkSecurityGroup?.id).toBe(nsg.id);
+    expect((await client.networkSecurityGroups.get('rg-west', 'nsg-west-nodes')).subnets?.map((x) => x.id)).toEqual([
+      subnet.id,
+    ]);
+    const outside = client.subnets.beginCreateOrUpdateAndWait(
+      'rg-west',
+      'vnet-west',
+      'bad',
+      { addressPrefix: '192.168.0.0/24' },
+      { updateIntervalInMs: 10 },
+    );
+    await expect(outside).rejects.toMatchObject({ statusCode: 400, code: 'NetcfgSubnetRangeOutsideVnet' });
+    // Detach again so later tests see the scenario's network.
+    await client.subnets.beginCreateOrUpdateAndWait(
+      'rg-west',
+      'vnet-west',
+      'nodes',
+      { addressPrefix: '10.2.0.0/22' },
+      { updateIntervalInMs: 10 },
+    );
+    const pip = await client.publicIPAddresses.beginCreateOrUpdateAndWait(
+      'rg-traffic',
+      'pip-extra',
+      {
+        location: 'eastus',
+        sku: { name: 'Standard' },
+        publicIPAllocationMethod: 'Static',
+        dnsSettings: { domainNameLabel: 'fleetmesh-extra' },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    expect(pip).toMatchObject({
+      provisioningState: 'Succeeded',
+      dnsSettings: { fqdn: 'fleetmesh-extra.eastus.cloudapp.azure.com' },
+    });
+    expect(pip.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  });
+});
+
 describe('@azure/arm-authorization 9.0.0', () => {
   it('creates a role assignment, treats a duplicate as 409 RoleAssignmentExists, lists, reads and deletes it', async () => {
     const client = new AuthorizationManagementClient(operator, sim.subscriptionId, sdkOptions(sim));
