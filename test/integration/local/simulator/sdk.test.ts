@@ -10,6 +10,7 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
 import { createHttpPoller, type OperationResponse, type RunningOperation } from '@azure/core-lro';
 import { isRestError } from '@azure/core-rest-pipeline';
+import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -505,6 +506,16 @@ describe('@azure-rest/core-client + @azure/core-lro (fleet, preview api-version)
       state: 'Connected',
       lastAppliedMemberSelector: { byLabel: 'mesh=demo,region=central' },
     });
+  });
+
+  it('keeps TLS verification on: a client that does not trust the certificate is refused; an https.Agent with ca works too', async () => {
+    const untrusting = new NetworkManagementClient(app, sim.subscriptionId, { endpoint: sim.endpoint });
+    await expect(untrusting.virtualNetworks.get('rg-east', 'vnet-east')).rejects.toThrow(/self-signed certificate/);
+    const withAgent = new NetworkManagementClient(app, sim.subscriptionId, {
+      endpoint: sim.endpoint,
+      agent: new Agent({ ca: sim.certificatePem }),
+    });
+    expect((await withAgent.virtualNetworks.get('rg-east', 'vnet-east')).name).toBe('vnet-east');
   });
 
   it('surfaces ARM errors as RestError with the envelope', async () => {
