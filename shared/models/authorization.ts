@@ -15,8 +15,15 @@ export const RoleAssignmentSchema = z.object({
   roleDefinitionId: z.string(),
   principalId: z.string(),
   principalType: z.string().optional(),
-  condition: z.string().optional(),
-  conditionVersion: z.string().optional(),
+  /** ARM returns null when the assignment has no condition. */
+  condition: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  conditionVersion: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type RoleAssignment = z.output<typeof RoleAssignmentSchema>;
 

@@ -53,7 +53,7 @@ export const SecurityRuleDirection = ['Inbound', 'Outbound'] as const;
 export const SecurityRuleSchema = z.object({
   id: z.string().optional(),
   name: z.string(),
-  /** 100–4096 for custom rules; Azure's default rules use 65000–65500. */
+  /** 100–4096 for custom rules; the default rules ARM returns use 65000, 65001 and 65500. */
   priority: z.int().min(100).max(65500),
   direction: z.enum(SecurityRuleDirection),
   access: z.enum(SecurityRuleAccess),

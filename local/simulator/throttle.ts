@@ -1,0 +1,84 @@
+/**
+ * ARM's regional token-bucket throttling (reference §8): one bucket per subscription, principal and operation type.
+ * Defaults: reads 250 refilling 25/s, writes 200 refilling 10/s, deletes 200 refilling 10/s. POST actions count as
+ * writes. Refill follows WALL time, not simulated time: clients wait out `Retry-After` in real seconds, so the limits
+ * keep their real meaning whatever the time factor (docs/simulator.md, "Throttling").
+ */
+
+export type BucketKind = 'reads' | 'writes' | 'deletes';
+
+export interface BucketLimit {
+  readonly size: number;
+  readonly refillPerSecond: number;
+}
+
+export interface ThrottlingSettings {
+  readonly enabled: boolean;
+  readonly reads: BucketLimit;
+  readonly writes: BucketLimit;
+  readonly deletes: BucketLimit;
+}
+
+export const DEFAULT_THROTTLING: ThrottlingSettings = {
+  enabled: true,
+  reads: { size: 250, refillPerSecond: 25 },
+  writes: { size: 200, refillPerSecond: 10 },
+  deletes: { size: 200, refillPerSecond: 10 },
+};
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export type ThrottleDecision =
+  | { readonly allowed: true; readonly remaining: number }
+  | { readonly allowed: false; readonly remaining: 0; readonly retryAfterSeconds: number };
+
+export class Throttler {
+  private settings: ThrottlingSettings;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly wallNow: () => number;
+
+  constructor(settings: ThrottlingSettings = DEFAULT_THROTTLING, wallNow: () => number = Date.now) {
+    this.settings = settings;
+    this.wallNow = wallNow;
+  }
+
+  get current(): ThrottlingSettings {
+    return this.settings;
+  }
+
+  configure(settings: ThrottlingSettings): void {
+    this.settings = settings;
+    this.buckets.clear();
+  }
+
+  reset(): void {
+    this.buckets.clear();
+  }
+
+  /** Takes one token for the call; when throttling is off, always allows and reports a full bucket. */
+  take(subscriptionId: string, principalId: string, kind: BucketKind): ThrottleDecision {
+    const limit = this.settings[kind];
+    if (!this.settings.enabled) return { allowed: true, remaining: limit.size };
+    const id = `${subscriptionId.toLowerCase()}|${principalId.toLowerCase()}|${kind}`;
+    const now = this.wallNow();
+    let bucket = this.buckets.get(id);
+    if (!bucket) {
+      bucket = { tokens: limit.size, at: now };
+      this.buckets.set(id, bucket);
+    } else {
+      const refill = ((now - bucket.at) / 1000) * limit.refillPerSecond;
+      bucket.tokens = Math.min(limit.size, bucket.tokens + refill);
+      bucket.at = now;
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true, remaining: Math.floor(bucket.tokens) };
+    }
+    const missing = 1 - bucket.tokens;
+    const retryAfterSeconds = limit.refillPerSecond > 0 ? Math.max(1, Math.ceil(missing / limit.refillPerSecond)) : 60;
+    return { allowed: false, remaining: 0, retryAfterSeconds };
+  }
+}
