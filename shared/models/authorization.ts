@@ -19,11 +19,13 @@ export const RoleAssignmentSchema = z.object({
   condition: z
     .string()
     .nullish()
-    .transform((v) => v ?? undefined),
+    .transform((v) => v ?? undefined)
+    .optional(),
   conditionVersion: z
     .string()
     .nullish()
-    .transform((v) => v ?? undefined),
+    .transform((v) => v ?? undefined)
+    .optional(),
 });
 export type RoleAssignment = z.output<typeof RoleAssignmentSchema>;
 
