@@ -78,8 +78,8 @@ export interface ClusterGateway {
 }
 
 export interface NetworkGateway {
+  /** The VNet with its subnets and peerings (one GET; fleetmesh reads VNets by id, never lists a resource group). */
   getVirtualNetwork(vnetId: string): Promise<VirtualNetwork>;
-  listVirtualNetworks(subscriptionId: string, resourceGroup: string): Promise<VirtualNetwork[]>;
   getNetworkSecurityGroup(nsgId: string): Promise<NetworkSecurityGroup>;
   getRouteTable(routeTableId: string): Promise<RouteTable>;
   listPublicIPAddresses(subscriptionId: string, resourceGroup: string): Promise<PublicIPAddress[]>;
@@ -107,12 +107,17 @@ export interface AuthorizationGateway {
 export interface TrafficGateway {
   /** Undefined when the profile does not exist. */
   getProfile(resourceGroup: string, name: string): Promise<TrafficManagerProfile | undefined>;
-  /** Full PUT of the profile (create, or replace the fields fleetmesh owns after a read-modify-write). */
+  /** Full PUT: used to create the profile. */
   createOrUpdateProfile(
     resourceGroup: string,
     name: string,
     profile: TrafficManagerProfileInput,
   ): Promise<TrafficManagerProfile>;
+  /**
+   * PATCH of the fields fleetmesh owns on an existing profile. Traffic Manager has no ETags, so a full PUT would echo
+   * (and could clobber) endpoints written meanwhile; a PATCH that leaves `endpoints` out cannot.
+   */
+  updateProfile(resourceGroup: string, name: string, patch: TrafficManagerProfilePatch): Promise<TrafficManagerProfile>;
   getEndpoint(
     resourceGroup: string,
     profile: string,
@@ -148,6 +153,10 @@ export interface TrafficManagerProfileInput {
   readonly endpoints?: readonly TrafficManagerEndpoint[];
 }
 
+export type TrafficManagerProfilePatch = Partial<
+  Pick<TrafficManagerProfileInput, 'tags' | 'profileStatus' | 'trafficRoutingMethod' | 'monitorConfig'>
+> & { readonly dnsConfig?: { readonly ttl: number } };
+
 export interface TrafficManagerEndpointInput {
   readonly targetResourceId: string;
   readonly endpointStatus: 'Enabled' | 'Disabled';
@@ -165,8 +174,20 @@ export interface Gateways {
   readonly counters: ArmCallCounters;
 }
 
+export interface ArmCallTotals {
+  readonly reads: number;
+  readonly writes: number;
+  readonly throttled: number;
+  readonly errors: number;
+}
+
 export interface ArmCallCounters {
-  /** Snapshot: operation name (for example `fleetMembers.list`) → counts. */
-  snapshot(): Readonly<Record<string, { reads: number; writes: number; throttled: number; errors: number }>>;
+  /** Snapshot: operation name (for example `fleetMembers.list`) → counts, since start or the last reset. */
+  snapshot(): Readonly<Record<string, ArmCallTotals>>;
   reset(): void;
+  /**
+   * Runs `fn` and returns, with its value, the ARM calls made inside it (counted through the async context, so
+   * concurrent activities in one process are told apart). The global counters count them too.
+   */
+  track<T>(fn: () => Promise<T>): Promise<{ value: T; calls: ArmCallTotals }>;
 }
