@@ -56,7 +56,7 @@ export function createAuthorizationGateway(runtime: GatewayRuntime): Authorizati
   );
 
   return {
-    listRoleAssignmentsForPrincipal(scope, principalId) {
+    async listRoleAssignmentsForPrincipal(scope, principalId) {
       const { subscriptionId } = checkScope(scope);
       // Checked as a GUID: it goes into an OData filter.
       checkGuid('principalId', principalId);
@@ -72,7 +72,7 @@ export function createAuthorizationGateway(runtime: GatewayRuntime): Authorizati
       });
     },
 
-    getRoleDefinition(roleDefinitionId) {
+    async getRoleDefinition(roleDefinitionId) {
       checkGuid('role definition id (last segment)', roleDefinitionGuid(roleDefinitionId));
       const subscriptionId = tryParseResourceId(roleDefinitionId)?.subscriptionId ?? runtime.defaultSubscriptionId;
       return runtime.call(Op.roleDefinitionsGet, roleDefinitionId, async () =>
@@ -85,7 +85,7 @@ export function createAuthorizationGateway(runtime: GatewayRuntime): Authorizati
       );
     },
 
-    createRoleAssignment(request) {
+    async createRoleAssignment(request) {
       const { subscriptionId } = checkScope(request.scope);
       checkGuid('principalId', request.principalId);
       checkGuid('role definition id (last segment)', roleDefinitionGuid(request.roleDefinitionId));

@@ -49,7 +49,7 @@ export function createClusterGateway(runtime: GatewayRuntime): ClusterGateway {
       }),
   );
 
-  const read = (id: string): Promise<SdkManagedCluster> => {
+  const read = async (id: string): Promise<SdkManagedCluster> => {
     const t = clusterTarget(id);
     return runtime.call(Op.managedClustersGet, id, () =>
       clientFor(t.subscriptionId).managedClusters.get(t.resourceGroup, t.name),
@@ -58,7 +58,7 @@ export function createClusterGateway(runtime: GatewayRuntime): ClusterGateway {
   const parse = (cluster: unknown): ManagedCluster =>
     parseArmResource(ManagedClusterSchema, 'managed cluster', cluster);
 
-  const beginReconcile = (id: string): Promise<LroState> => {
+  const beginReconcile = async (id: string): Promise<LroState> => {
     const t = clusterTarget(id);
     return runtime.call(Op.managedClustersPut, id, async () => {
       const cluster = await read(id);
@@ -70,7 +70,7 @@ export function createClusterGateway(runtime: GatewayRuntime): ClusterGateway {
     });
   };
 
-  const pollStep = (state: LroState): Promise<LroStep<ManagedCluster>> => {
+  const pollStep = async (state: LroState): Promise<LroStep<ManagedCluster>> => {
     checkLroState(state, 'clusterReconcile', connection.endpoint);
     const t = clusterTarget(state.resourceId);
     const client = clientFor(t.subscriptionId);
@@ -128,7 +128,7 @@ export function createClusterGateway(runtime: GatewayRuntime): ClusterGateway {
       return toLroPoll('clusterReconcile', state.resourceId, await pollStep(state));
     },
 
-    reconcileAndWait(id) {
+    async reconcileAndWait(id) {
       return runtime.call(Op.managedClustersPut, id, async () => {
         const begun = await beginReconcile(id);
         return waitForLro(

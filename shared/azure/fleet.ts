@@ -134,7 +134,7 @@ export function createFleetGateway(
   const applyLro = new RestLro(client, Op.meshProfilesApply);
   const deleteLro = new RestLro(client, Op.meshProfilesDelete);
 
-  const getMember = (name: string): Promise<FleetMember> => {
+  const getMember = async (name: string): Promise<FleetMember> => {
     checkName('fleet member', name, 50);
     const id = memberId(name);
     return runtime.call(Op.fleetMembersGet, id, async () =>
@@ -142,14 +142,14 @@ export function createFleetGateway(
     );
   };
 
-  const pollApply = (state: LroState): Promise<LroStep<ClusterMeshProfile>> => {
+  const pollApply = async (state: LroState): Promise<LroStep<ClusterMeshProfile>> => {
     checkLroState(state, 'meshApply', runtime.connection.endpoint);
     return runtime.call(Op.meshProfilesApply, state.resourceId, () =>
       applyLro.pollOnce(state.resourceId, state.state, parseProfile),
     );
   };
 
-  const beginApply = (name: string, conditions?: Conditions): Promise<LroState> => {
+  const beginApply = async (name: string, conditions?: Conditions): Promise<LroState> => {
     checkName('cluster mesh profile', name, 63);
     const id = profileId(name);
     return runtime.call(Op.meshProfilesApply, id, async () => ({
@@ -173,7 +173,7 @@ export function createFleetGateway(
 
     getMember,
 
-    updateMemberLabels(name, changes) {
+    async updateMemberLabels(name, changes) {
       checkName('fleet member', name, 50);
       for (const [key, value] of Object.entries(changes)) {
         if (key.trim() === '') throw new ValidationError('label keys must not be empty');
@@ -215,7 +215,7 @@ export function createFleetGateway(
         parseArmResources(ClusterMeshProfileSchema, 'cluster mesh profile', items),
       ),
 
-    getMeshProfile(name) {
+    async getMeshProfile(name) {
       checkName('cluster mesh profile', name, 63);
       const id = profileId(name);
       return runtime.call(
@@ -230,7 +230,7 @@ export function createFleetGateway(
       );
     },
 
-    putMeshProfile(name, memberSelector: MemberSelector, conditions) {
+    async putMeshProfile(name, memberSelector: MemberSelector, conditions) {
       checkName('cluster mesh profile', name, 63);
       const selector = MemberSelectorSchema.safeParse(memberSelector);
       if (!selector.success) throw new ValidationError(`invalid member selector: ${selector.error.message}`);
@@ -262,7 +262,7 @@ export function createFleetGateway(
       return toLroPoll('meshApply', state.resourceId, await pollApply(state));
     },
 
-    applyMeshProfileAndWait(name, conditions) {
+    async applyMeshProfileAndWait(name, conditions) {
       checkName('cluster mesh profile', name, 63);
       return runtime.call(Op.meshProfilesApply, profileId(name), async () => {
         const begun = await beginApply(name, conditions);

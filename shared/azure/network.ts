@@ -44,7 +44,7 @@ export function createNetworkGateway(runtime: GatewayRuntime): NetworkGateway {
   );
 
   return {
-    getVirtualNetwork(vnetId) {
+    async getVirtualNetwork(vnetId) {
       const t = target(vnetId, 'Microsoft.Network/virtualNetworks', 'virtual network');
       return runtime.call(Op.virtualNetworksGet, vnetId, async () =>
         parseArmResource(
@@ -56,7 +56,7 @@ export function createNetworkGateway(runtime: GatewayRuntime): NetworkGateway {
       );
     },
 
-    getNetworkSecurityGroup(nsgId) {
+    async getNetworkSecurityGroup(nsgId) {
       const t = target(nsgId, 'Microsoft.Network/networkSecurityGroups', 'network security group');
       return runtime.call(Op.networkSecurityGroupsGet, nsgId, async () =>
         parseArmResource(
@@ -68,7 +68,7 @@ export function createNetworkGateway(runtime: GatewayRuntime): NetworkGateway {
       );
     },
 
-    getRouteTable(routeTableId) {
+    async getRouteTable(routeTableId) {
       const t = target(routeTableId, 'Microsoft.Network/routeTables', 'route table');
       return runtime.call(Op.routeTablesGet, routeTableId, async () =>
         parseArmResource(
@@ -80,7 +80,7 @@ export function createNetworkGateway(runtime: GatewayRuntime): NetworkGateway {
       );
     },
 
-    listPublicIPAddresses(subscriptionId, resourceGroup) {
+    async listPublicIPAddresses(subscriptionId, resourceGroup) {
       if (!GUID.test(subscriptionId)) throw new ValidationError(`not a subscription id: '${subscriptionId}'`);
       if (resourceGroup.length < 1 || resourceGroup.length > 90) {
         throw new ValidationError(`invalid resource group name '${resourceGroup}'`);

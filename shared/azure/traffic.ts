@@ -94,7 +94,7 @@ export function createTrafficGateway(runtime: GatewayRuntime, subscriptionId: st
   const parseEndpoint = (raw: unknown, id: string): TrafficManagerEndpoint =>
     parseArmResource(TrafficManagerEndpointSchema, 'Traffic Manager endpoint', raw, id);
 
-  const getProfile = (resourceGroup: string, name: string): Promise<TrafficManagerProfile | undefined> => {
+  const getProfile = async (resourceGroup: string, name: string): Promise<TrafficManagerProfile | undefined> => {
     checkName('resource group', resourceGroup);
     checkName('Traffic Manager profile', name);
     const id = profileId(resourceGroup, name);
@@ -110,7 +110,7 @@ export function createTrafficGateway(runtime: GatewayRuntime, subscriptionId: st
   return {
     getProfile,
 
-    createOrUpdateProfile(resourceGroup, name, profile) {
+    async createOrUpdateProfile(resourceGroup, name, profile) {
       checkName('resource group', resourceGroup);
       checkName('Traffic Manager profile', name);
       const id = profileId(resourceGroup, name);
@@ -119,7 +119,7 @@ export function createTrafficGateway(runtime: GatewayRuntime, subscriptionId: st
       );
     },
 
-    updateProfile(resourceGroup, name, patch) {
+    async updateProfile(resourceGroup, name, patch) {
       checkName('resource group', resourceGroup);
       checkName('Traffic Manager profile', name);
       const id = profileId(resourceGroup, name);
@@ -146,7 +146,7 @@ export function createTrafficGateway(runtime: GatewayRuntime, subscriptionId: st
       });
     },
 
-    getEndpoint(resourceGroup, profile, type, name) {
+    async getEndpoint(resourceGroup, profile, type, name) {
       checkName('resource group', resourceGroup);
       checkName('Traffic Manager profile', profile);
       checkType(type);
@@ -161,7 +161,7 @@ export function createTrafficGateway(runtime: GatewayRuntime, subscriptionId: st
       );
     },
 
-    createOrUpdateEndpoint(resourceGroup, profile, type, name, endpoint) {
+    async createOrUpdateEndpoint(resourceGroup, profile, type, name, endpoint) {
       checkName('resource group', resourceGroup);
       checkName('Traffic Manager profile', profile);
       checkType(type);
