@@ -4,7 +4,7 @@
  * envelope `{"error":{"code","message"}}` (reference §8), the message, the gateway operation, the resource id and
  * `Retry-After`.
  */
-import { isRestError } from '@azure/core-rest-pipeline';
+import { isRestError, type RestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { FleetMeshError } from '../errors.js';
 import { AzureApiError } from './errors.js';
@@ -71,6 +71,20 @@ export function azureErrorFromResponse(
 }
 
 /**
+ * What of a RestError is kept as the cause: name, message, code, status and request id. Its request and response are
+ * dropped: the request carries the `Authorization` header, and an error may be serialised far from here.
+ */
+export function restErrorSummary(error: RestError): Error {
+  const summary = new Error(error.message);
+  summary.name = 'RestError';
+  return Object.assign(summary, {
+    code: error.code,
+    statusCode: error.statusCode,
+    requestId: error.request?.requestId,
+  });
+}
+
+/**
  * Maps anything an SDK call threw. Errors that already belong to the project (AzureApiError, ValidationError,
  * InvalidArmResourceError) and aborts pass through unchanged; every other failure becomes an AzureApiError, with
  * status 0 when no HTTP response arrived (connection refused or reset, DNS, TLS).
@@ -90,7 +104,7 @@ export function toAzureApiError(error: unknown, operation: string, resourceId: s
         operation,
         resourceId,
         retryAfterMs: parseRetryAfterMs(response?.headers.get('retry-after')),
-        cause: error,
+        cause: restErrorSummary(error),
       });
     }
     return new AzureApiError({
@@ -99,7 +113,7 @@ export function toAzureApiError(error: unknown, operation: string, resourceId: s
       message: `${operation}: no response from ARM (${error.code ?? 'transport error'}): ${error.message}`,
       operation,
       resourceId,
-      cause: error,
+      cause: restErrorSummary(error),
     });
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   AzureApiError,
@@ -102,6 +103,18 @@ describe('toAzureApiError', () => {
     });
     expect(mapped.message).toContain('ECONNREFUSED');
     expect(describeAzureError(mapped)).toMatch(/^no response: /);
+  });
+
+  it('keeps no request or response of the RestError: no bearer token can travel with the error', () => {
+    const error = restError(401, { error: { code: 'AuthenticationFailed' } });
+    error.request?.headers.set('authorization', 'Bearer secret-token-value');
+    const mapped = toAzureApiError(error, 'o', ID);
+    expect(mapped.cause).toBeInstanceOf(Error);
+    expect(mapped.cause).toMatchObject({ name: 'RestError', statusCode: 401, code: undefined });
+    expect(mapped.cause).not.toHaveProperty('request');
+    expect(mapped.cause).not.toHaveProperty('response');
+    expect(JSON.stringify(mapped, Object.getOwnPropertyNames(mapped))).not.toContain('secret-token-value');
+    expect(inspect(mapped, { depth: 10, showHidden: true })).not.toContain('secret-token-value');
   });
 
   it('wraps other thrown values as status 0 and keeps the cause', () => {
