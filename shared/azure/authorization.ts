@@ -35,7 +35,7 @@ function sdkScope(scope: string): string {
 }
 
 function checkScope(scope: string): { subscriptionId: string } {
-  const parsed = tryParseResourceId(scope);
+  const parsed = tryParseResourceId(scope.replace(/\/+$/, ''));
   if (!parsed)
     throw new ValidationError(`not an ARM scope: '${scope}' (a subscription, resource group or resource id)`);
   return { subscriptionId: parsed.subscriptionId };
