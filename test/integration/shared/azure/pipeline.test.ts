@@ -47,6 +47,11 @@ describe('retries, transport errors and TLS (two-regions)', () => {
     // Each retry came no earlier than the 1 s the 429 asked for (a lower bound: the policy sleeps at least that).
     const times = log.map((c) => Date.parse(c.time));
     for (let i = 1; i < times.length; i += 1) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(950);
+    // Each 429 was logged as a warning with the operation, and no token went into the logs.
+    const warnings = h.logs.filter((l) => l.includes('ARM throttled a request') && l.includes('fleetMembers.get'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('"retryAfterMs":1000');
+    expect(h.logs.join('\n')).not.toContain(h.sim.tokens['fleetmesh'] ?? 'no token');
   });
 
   it('when the retries run out, the 429 surfaces as an AzureApiError with Retry-After', async () => {

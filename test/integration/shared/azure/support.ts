@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { RunningSimulator, SimulatorOptions } from '../../../../local/simulator/index.js';
 import { loadSettings, type Settings } from '../../../../shared/config/settings.js';
 import { createGateways, type Gateways } from '../../../../shared/azure/index.js';
+import { createLogger } from '../../../../shared/log.js';
 import { start, type Arm } from '../../local/simulator/support.js';
 
 export { at, FAST, waitFor } from '../../local/simulator/support.js';
@@ -23,6 +24,8 @@ export interface GatewayHarness {
   readonly settings: Settings;
   readonly gateways: Gateways;
   readonly caFile: string;
+  /** What the gateways logged (JSON lines). */
+  readonly logs: string[];
   /** Full id under the simulator's subscription. */
   sub(path: string): string;
   /** Another gateway set over the same settings (a fresh process, as far as the gateways can tell). */
@@ -59,13 +62,16 @@ export async function startHarness(
   const caFile = join(dir, 'sim.pem');
   writeFileSync(caFile, sim.certificatePem);
   const settings = settingsFor(sim, caFile, extraSettings);
-  const fresh = (): Gateways => createGateways(settings, { pollIntervalMs: 10 });
+  const logs: string[] = [];
+  const logger = createLogger({ minLevel: 'debug', sink: (_level, line) => logs.push(line) });
+  const fresh = (): Gateways => createGateways(settings, { pollIntervalMs: 10, logger });
   return {
     sim,
     arm,
     settings,
     gateways: fresh(),
     caFile,
+    logs,
     sub: (path) => `/subscriptions/${sim.subscriptionId}${path}`,
     fresh,
     async close() {
