@@ -101,7 +101,8 @@ export function createClusterGateway(runtime: GatewayRuntime): ClusterGateway {
                   code: arm?.code ?? (after.status === 'canceled' ? 'Canceled' : 'OperationFailed'),
                   message: arm?.message ?? `reconciling ${state.resourceId} ended ${after.status}`,
                 },
-                httpStatus: last?.status ?? 0,
+                // Without a poll answer, the initial (2xx) answer already reported the end.
+                httpStatus: last?.status ?? 200,
               };
             }
             default:

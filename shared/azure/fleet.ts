@@ -29,6 +29,22 @@ import type { GatewayRuntime } from './runtime.js';
 export const SYSTEM_LABEL_PREFIX = 'fleet.azure.com/';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Kubernetes label syntax (Fleet labels become the member cluster's labels): optional DNS prefix, 63-char name. */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function checkLabel(key: string, value: string | null): void {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = key.slice(slash + 1);
+  if (!LABEL_NAME.test(name) || (prefix !== undefined && !LABEL_PREFIX.test(prefix))) {
+    throw new ValidationError(`invalid label key '${key}': [prefix/]name, name 1-63 of [A-Za-z0-9-_.]`);
+  }
+  if (value !== null && (typeof value !== 'string' || !LABEL_VALUE.test(value))) {
+    throw new ValidationError(`invalid value for label '${key}': up to 63 of [A-Za-z0-9-_.], or null to remove it`);
+  }
+}
 const MAX_PAGES = 1000;
 
 const PageSchema = z.object({ value: z.array(z.unknown()), nextLink: z.string().nullish() });
@@ -176,13 +192,10 @@ export function createFleetGateway(
     async updateMemberLabels(name, changes) {
       checkName('fleet member', name, 50);
       for (const [key, value] of Object.entries(changes)) {
-        if (key.trim() === '') throw new ValidationError('label keys must not be empty');
         if (key.toLowerCase().startsWith(SYSTEM_LABEL_PREFIX)) {
           throw new ValidationError(`label '${key}' is a Fleet system label: it cannot be set or removed`);
         }
-        if (value !== null && typeof value !== 'string') {
-          throw new ValidationError(`label '${key}' must be a string (set) or null (remove)`);
-        }
+        checkLabel(key, value);
       }
       const id = memberId(name);
       return runtime.call(Op.fleetMembersUpdate, id, async () => {

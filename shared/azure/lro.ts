@@ -128,8 +128,7 @@ export class RestLro {
     send: () => PromiseLike<PathUncheckedResponse>,
     resourceLocationConfig: ResourceLocationConfig,
   ): Promise<string> {
-    const seen: PathUncheckedResponse[] = [];
-    const poller = createHttpPoller<unknown, OperationState<unknown>>(this.adapter(resourceId, seen, send), {
+    const poller = createHttpPoller<unknown, OperationState<unknown>>(this.adapter(resourceId, [], send), {
       resourceLocationConfig,
       resolveOnUnsuccessful: true,
       processResult: (body) => Promise.resolve(body),
@@ -162,7 +161,8 @@ export class RestLro {
             code: arm?.code ?? (canceled ? 'Canceled' : 'OperationFailed'),
             message: arm?.message ?? `the long-running operation on ${resourceId} ended ${after.status}`,
           },
-          httpStatus: last ? Number(last.status) : 0,
+          // Without a poll answer, the initial (2xx) answer already reported the end.
+          httpStatus: last ? Number(last.status) : 200,
         };
       }
       default:

@@ -85,6 +85,15 @@ describe('FleetGateway (two-regions, page size 2)', () => {
     await expect(
       h.gateways.fleet.updateMemberLabels('member-central', { 'fleet.azure.com/location': 'x' }),
     ).rejects.toThrow(/system label/);
+    for (const bad of [{ '': 'x' }, { 'a b': 'x' }, { __proto__x: 'x' }, { ok: 'not ok' }, { ok: 'x'.repeat(64) }]) {
+      await expect(h.gateways.fleet.updateMemberLabels('member-central', bad)).rejects.toThrow(ValidationError);
+    }
+    expect(
+      (await h.gateways.fleet.updateMemberLabels('member-central', { 'example.com/team': 'a.b-c_d' })).properties
+        .labels,
+    ).toMatchObject({
+      'example.com/team': 'a.b-c_d',
+    });
   });
 
   it('mesh profiles: absent is undefined, create-only with If-None-Match, 412 on a stale If-Match, list across pages, delete', async () => {
