@@ -85,7 +85,14 @@ describe('FleetGateway (two-regions, page size 2)', () => {
     await expect(
       h.gateways.fleet.updateMemberLabels('member-central', { 'fleet.azure.com/location': 'x' }),
     ).rejects.toThrow(/system label/);
-    for (const bad of [{ '': 'x' }, { 'a b': 'x' }, { __proto__x: 'x' }, { ok: 'not ok' }, { ok: 'x'.repeat(64) }]) {
+    const bads: Record<string, string | null>[] = [
+      { '': 'x' },
+      { 'a b': 'x' },
+      { __proto__x: 'x' },
+      { ok: 'not ok' },
+      { ok: 'x'.repeat(64) },
+    ];
+    for (const bad of bads) {
       await expect(h.gateways.fleet.updateMemberLabels('member-central', bad)).rejects.toThrow(ValidationError);
     }
     expect(
