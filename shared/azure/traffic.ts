@@ -34,7 +34,7 @@ export function endpointResourceType(type: EndpointType): string {
 }
 
 function checkName(what: string, name: string): void {
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 260 || /[/?#%\\]/.test(name)) {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 260 || /[/?%\\]/.test(name)) {
     throw new ValidationError(`invalid ${what} name '${name}'`);
   }
 }

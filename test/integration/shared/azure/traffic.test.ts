@@ -132,6 +132,22 @@ describe('TrafficGateway (two-regions)', () => {
     ]);
   });
 
+  it("round-trips fleetmesh's owner-prefixed names: '#' is percent-encoded in the path, never a fragment", async () => {
+    const name = 'fleetmesh#demo#demo#web#member-east';
+    await h.gateways.traffic.createOrUpdateEndpoint(RG, 'tm-demo', 'AzureEndpoints', name, {
+      targetResourceId: pip('east'),
+      endpointStatus: 'Enabled',
+      weight: 500,
+    });
+    expect(await h.gateways.traffic.getEndpoint(RG, 'tm-demo', 'AzureEndpoints', name)).toMatchObject({
+      name,
+      weight: 500,
+    });
+    expect((await h.gateways.traffic.getProfile(RG, 'tm-demo'))?.endpoints?.map((e) => e.name)).toContain(name);
+    await h.gateways.traffic.deleteEndpoint(RG, 'tm-demo', 'AzureEndpoints', name);
+    expect(await h.gateways.traffic.getEndpoint(RG, 'tm-demo', 'AzureEndpoints', name)).toBeUndefined();
+  });
+
   it('refuses bad endpoints before calling ARM; ARM refuses a public IP without a DNS name (400)', async () => {
     const ok = { targetResourceId: pip('east'), endpointStatus: 'Enabled', weight: 1 } as const;
     await expect(
