@@ -20,6 +20,10 @@
  * | `unlabelled` | no `mesh` label (not selected) |
  *
  * The scenario's `metadata.misconfigured` maps each knob to the member names it picked.
+ *
+ * `traffic` (`traffic=true` in a generated name) adds what Traffic Manager DNS load balancing needs, as `two-regions`
+ * has it: per member, the public IP of a LoadBalancer service `demo/web` (DNS label, tag `k8s-azure-service`) in its
+ * cluster's node resource group, and Traffic Manager Contributor for the app principal on `rg-traffic`.
  */
 import { SeededRandom } from '../random.js';
 import { APP_PRINCIPAL, OPERATOR_PRINCIPAL } from './names.js';
@@ -51,7 +55,12 @@ export interface GenerateOptions {
   readonly label?: { readonly key: string; readonly value: string };
   /** `created` (default) or `applied` at load. */
   readonly profileState?: 'created' | 'applied';
+  /** Add a `demo/web` public IP per member (node resource group) and the app's Traffic Manager role. */
+  readonly traffic?: boolean;
 }
+
+/** The LoadBalancer service the generated public IPs belong to (what the sandbox's demo policy balances). */
+export const GENERATED_TRAFFIC_SERVICE = 'demo/web';
 
 function isMisconfiguration(value: string): value is Misconfiguration {
   return MISCONFIGURATIONS.some((m) => m === value);
@@ -59,7 +68,7 @@ function isMisconfiguration(value: string): value is Misconfiguration {
 
 const DEFAULT_REGIONS = ['eastus', 'westus', 'northeurope', 'westeurope'] as const;
 
-/** Parses `generated:N[?overlay=2&missingRole=1&regions=eastus,westus&seed=7&applied=true]`. */
+/** Parses `generated:N[?overlay=2&missingRole=1&regions=eastus,westus&seed=7&applied=true&traffic=true]`. */
 export function parseGeneratedName(name: string): GenerateOptions {
   const rest = name.slice('generated:'.length);
   const [countText, query] = rest.split('?', 2);
@@ -72,10 +81,16 @@ export function parseGeneratedName(name: string): GenerateOptions {
   let regions: string[] | undefined;
   let seed: number | undefined;
   let profileState: 'created' | 'applied' | undefined;
+  let traffic: boolean | undefined;
+  const flag = (k: string, v: string): boolean => {
+    if (v !== 'true' && v !== 'false') throw new ScenarioError('', `'${name}': ${k} must be true or false`);
+    return v === 'true';
+  };
   for (const [k, v] of params) {
     if (k === 'regions') regions = v.split(',').filter((r) => r.length > 0);
     else if (k === 'seed') seed = Number(v);
-    else if (k === 'applied') profileState = v === 'true' ? 'applied' : 'created';
+    else if (k === 'applied') profileState = flag(k, v) ? 'applied' : 'created';
+    else if (k === 'traffic') traffic = flag(k, v);
     else if (isMisconfiguration(k)) {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new ScenarioError('', `'${name}': ${k} must be a non-negative integer`);
@@ -83,7 +98,7 @@ export function parseGeneratedName(name: string): GenerateOptions {
     } else {
       throw new ScenarioError(
         '',
-        `'${name}': unknown knob '${k}' (known: ${[...MISCONFIGURATIONS, 'regions', 'seed', 'applied'].join(', ')})`,
+        `'${name}': unknown knob '${k}' (known: ${[...MISCONFIGURATIONS, 'regions', 'seed', 'applied', 'traffic'].join(', ')})`,
       );
     }
   }
@@ -93,6 +108,7 @@ export function parseGeneratedName(name: string): GenerateOptions {
     ...(regions ? { regions } : {}),
     ...(seed === undefined ? {} : { seed }),
     ...(profileState ? { profileState } : {}),
+    ...(traffic === undefined ? {} : { traffic }),
   };
 }
 
@@ -143,6 +159,7 @@ export function generateFleetScenario(options: GenerateOptions): ScenarioInput {
     networkSecurityGroups: [] as NonNullable<ScenarioInput['networkSecurityGroups']>,
     routeTables: [] as NonNullable<ScenarioInput['routeTables']>,
     clusters: [] as NonNullable<ScenarioInput['clusters']>,
+    publicIPAddresses: [] as NonNullable<ScenarioInput['publicIPAddresses']>,
     roleAssignments: [] as NonNullable<ScenarioInput['roleAssignments']>,
     fleets: [] as NonNullable<ScenarioInput['fleets']>,
   };
@@ -250,6 +267,18 @@ export function generateFleetScenario(options: GenerateOptions): ScenarioInput {
       },
       nodeCount: 2,
     });
+    if (options.traffic === true) {
+      // AKS's default node resource group; the LoadBalancer service's public IP lives there (see two-regions).
+      const nodeRg = `MC_${region.rg}_${clusterName}_${region.location}`;
+      scenario.publicIPAddresses.push({
+        resourceGroup: nodeRg,
+        name: `kubernetes-demo-web-${pad(i)}`,
+        location: region.location,
+        ipAddress: `20.${100 + Math.floor(i / 250)}.${(i % 250) + 1}.10`,
+        domainNameLabel: `fleetmesh-demo-${pad(i)}`,
+        tags: { 'k8s-azure-service': GENERATED_TRAFFIC_SERVICE, 'kubernetes-cluster-name': clusterName },
+      });
+    }
     if (!has('missingRole', i)) {
       scenario.roleAssignments.push({
         principal: `cluster:${region.rg}/${clusterName}`,
@@ -293,6 +322,13 @@ export function generateFleetScenario(options: GenerateOptions): ScenarioInput {
     { principal: APP_PRINCIPAL, role: 'User Access Administrator', scope: 'subscription' },
     { principal: OPERATOR_PRINCIPAL, role: 'Owner', scope: 'subscription' },
   );
+  if (options.traffic === true) {
+    scenario.roleAssignments.push({
+      principal: APP_PRINCIPAL,
+      role: 'Traffic Manager Contributor',
+      scope: 'resourceGroup:rg-traffic',
+    });
+  }
   const misconfigured: Record<string, string[]> = {};
   for (const [knob, indexes] of picked) if (indexes.length > 0) misconfigured[knob] = indexes.map(memberName);
   return {
@@ -302,6 +338,9 @@ export function generateFleetScenario(options: GenerateOptions): ScenarioInput {
       profile: 'demo',
       meshSelector: `${label.key}=${label.value}`,
       misconfigured,
+      ...(options.traffic === true
+        ? { trafficManagerResourceGroup: 'rg-traffic', trafficService: GENERATED_TRAFFIC_SERVICE }
+        : {}),
     },
   };
 }

@@ -192,6 +192,34 @@ describe('generator', () => {
     expect(JSON.stringify(cluster?.properties['networkProfile'])).toContain('"networkPluginMode":"overlay"');
   });
 
+  it('traffic=true gives every member a demo/web public IP in its node resource group, and the app its Traffic Manager role', () => {
+    const options = parseGeneratedName('generated:7?traffic=true&missingRole=1&seed=5');
+    expect(options).toMatchObject({ members: 7, traffic: true, misconfigured: { missingRole: 1 } });
+    const { world, tokens } = load(builtInScenario('generated:7?traffic=true&missingRole=1&seed=5'));
+    const ips = [...world.networkResources.values()].filter((r) => r.type === 'Microsoft.Network/publicIPAddresses');
+    expect(ips).toHaveLength(7);
+    for (const cluster of world.clusters.values()) {
+      const mine = ips.filter((ip) => ip.resourceGroup.toLowerCase() === cluster.nodeResourceGroup.toLowerCase());
+      expect(mine, cluster.name).toHaveLength(1);
+      expect(mine[0]?.tags['k8s-azure-service']).toBe('demo/web');
+      expect(JSON.stringify(mine[0]?.properties['dnsSettings'])).toMatch(/"domainNameLabel":"fleetmesh-demo-\d{3}"/);
+    }
+    const addresses = ips.map((ip) => JSON.stringify(ip.properties['ipAddress']));
+    expect(new Set(addresses).size).toBe(7);
+    const app = [...world.principals.values()].find((p) => p.token === tokens.get('fleetmesh'));
+    const tmContributor = [...world.roleAssignments.values()].filter(
+      (a) =>
+        a.principalId === app?.objectId &&
+        a.roleDefinitionId.endsWith('a4b10055-b0c7-44c2-b00f-c7b5b3550cf7') &&
+        a.scope.toLowerCase().endsWith('/resourcegroups/rg-traffic'),
+    );
+    expect(tmContributor).toHaveLength(1);
+    // Without the knob nothing changes: no public IPs.
+    const plain = load(generateFleetScenario({ members: 7 })).world;
+    expect([...plain.networkResources.values()].filter((r) => r.type.endsWith('publicIPAddresses'))).toHaveLength(0);
+    expect(() => parseGeneratedName('generated:7?traffic=yes')).toThrow(/traffic must be true or false/);
+  });
+
   it('rejects impossible knob totals and bad names', () => {
     expect(() => generateFleetScenario({ members: 3, misconfigured: { overlay: 2, oldVersion: 2 } })).toThrow(
       /add up to more than/,
