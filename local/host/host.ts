@@ -19,7 +19,12 @@ import { authorizeFunction, authorizeSystem, keysConfigured, presentedKey, withS
 import { ActionParseError, parseActionList } from './durable/actions.js';
 import type { DurableClientPayload } from './durable/api.js';
 import { durableClientPayload, handleDurableApi } from './durable/api.js';
-import type { ActivityRunResult, OrchestrationPayload, OrchestratorRunResult } from './durable/engine.js';
+import type {
+  ActivityRunResult,
+  InstanceHistoryStats,
+  OrchestrationPayload,
+  OrchestratorRunResult,
+} from './durable/engine.js';
 import { DurableEngine } from './durable/engine.js';
 import type { FailureDetails } from './durable/history.js';
 import { toJsonText } from './durable/history.js';
@@ -76,6 +81,8 @@ export interface HostHandle {
   functions: FunctionSummary[];
   /** Durable instances resumed from the data directory at start. */
   resumedInstances: number;
+  /** Read-only: the history size of every durable instance (current execution and peak), for diagnostics. */
+  durableHistoryStats(): InstanceHistoryStats[];
   stop(): Promise<void>;
 }
 
@@ -520,6 +527,7 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     routePrefix: hostConfig.routePrefix,
     functions: loaded.summaries,
     resumedInstances: resumed,
+    durableHistoryStats: () => loaded.engine.historyStats(),
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;

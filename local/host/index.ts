@@ -2,3 +2,4 @@
 export { startHost } from './host.js';
 export type { FunctionSummary, HostHandle, StartHostOptions } from './host.js';
 export type { HostKeys } from './config/keys.js';
+export type { InstanceHistoryStats } from './durable/engine.js';

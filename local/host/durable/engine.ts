@@ -78,6 +78,22 @@ export const UPPER_SCHEMA_VERSION = 1;
 const RUNNING: readonly RuntimeStatus[] = ['Pending', 'Running', 'ContinuedAsNew', 'Suspended'];
 const MAX_TIMEOUT_MS = 2_000_000_000;
 
+/** Size of one instance's history, for diagnostics and benchmarks (read-only; kept in memory by this process). */
+export interface InstanceHistoryStats {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly runtimeStatus: RuntimeStatus;
+  /** Events in the current execution's history. */
+  readonly historyEvents: number;
+  /**
+   * The largest history any execution of the instance reached while this process ran it (continueAsNew starts a new,
+   * empty history; this keeps the peak). At least `historyEvents`.
+   */
+  readonly peakHistoryEvents: number;
+  /** Executions started by continueAsNew while this process ran it. */
+  readonly continuedAsNew: number;
+}
+
 export interface QueryFilter {
   createdTimeFrom?: Date | undefined;
   createdTimeTo?: Date | undefined;
@@ -101,6 +117,8 @@ export class DurableEngine {
   readonly #outboxInFlight = new Set<string>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #peakHistory = new Map<string, number>();
+  readonly #continuedAsNew = new Map<string, number>();
   #stopping = false;
 
   constructor(options: EngineOptions) {
@@ -295,6 +313,20 @@ export class DurableEngine {
     return this.#instances.get(instanceId);
   }
 
+  /** History sizes of every instance (current and peak), in instance id order. */
+  historyStats(): InstanceHistoryStats[] {
+    return [...this.#instances.values()]
+      .map((r) => ({
+        instanceId: r.instanceId,
+        name: r.name,
+        runtimeStatus: r.status,
+        historyEvents: r.history.length,
+        peakHistoryEvents: Math.max(r.history.length, this.#peakHistory.get(r.instanceId) ?? 0),
+        continuedAsNew: this.#continuedAsNew.get(r.instanceId) ?? 0,
+      }))
+      .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  }
+
   query(filter: QueryFilter): InstanceRecord[] {
     return [...this.#instances.values()]
       .filter((r) => {
@@ -383,6 +415,7 @@ export class DurableEngine {
 
   async #persist(record: InstanceRecord): Promise<void> {
     this.#instances.set(record.instanceId, record);
+    this.#notePeak(record);
     await this.#options.store.save(record);
   }
 
@@ -822,7 +855,14 @@ export class DurableEngine {
     record.history.push(history.orchestratorCompleted({ timestamp: now }));
   }
 
+  #notePeak(record: InstanceRecord): void {
+    const peak = this.#peakHistory.get(record.instanceId) ?? 0;
+    if (record.history.length > peak) this.#peakHistory.set(record.instanceId, record.history.length);
+  }
+
   #continueAsNew(record: InstanceRecord, inputJson: string | null, carried: HistoryEvent[], now: string): void {
+    this.#notePeak(record);
+    this.#continuedAsNew.set(record.instanceId, (this.#continuedAsNew.get(record.instanceId) ?? 0) + 1);
     const executionId = newId();
     record.executionId = executionId;
     record.inputJson = inputJson;

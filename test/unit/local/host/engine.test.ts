@@ -102,6 +102,16 @@ const orchestrators: Record<string, (trigger: unknown, context: unknown) => Prom
     }
     return results;
   }),
+  /** Calls `double` `perRound` times, then continues as new until `rounds` is 0 (for the history statistics). */
+  rounds: createOrchestrator(function* (context) {
+    const { rounds, perRound } = context.df.getInput<{ rounds: number; perRound: number }>();
+    for (let i = 0; i < perRound; i++) yield context.df.callActivity('double', i);
+    if (rounds > 1) {
+      context.df.continueAsNew({ rounds: rounds - 1, perRound: 1 });
+      return undefined;
+    }
+    return 'done';
+  }),
   sumDoubled: createOrchestrator(function* (context) {
     const values = context.df.getInput<number[]>();
     const doubled = (yield context.df.Task.all(values.map((v) => context.df.callActivity('double', v)))) as number[];
@@ -198,5 +208,26 @@ describe('durable engine with the real durable-functions executor', () => {
     expect(loaded).toBe(1);
     expect(await completion(second, 'resume-1')).toEqual({ status: 'Completed', output: expected(steps) });
     await second.stop();
+  });
+
+  it('reports the current and peak history size of every instance, the peak surviving continueAsNew', async () => {
+    const engine = newEngine(new MemoryStore());
+    await engine.start();
+    await engine.startNew('rounds', 'stats-1', JSON.stringify({ rounds: 3, perRound: 5 }));
+    await engine.startNew('program', 'stats-2', JSON.stringify([{ kind: 'activity', value: 1 }]));
+    expect(await completion(engine, 'stats-1')).toEqual({ status: 'Completed', output: 'done' });
+    expect((await completion(engine, 'stats-2')).status).toBe('Completed');
+    const stats = engine.historyStats();
+    await engine.stop();
+    expect(stats.map((s) => s.instanceId)).toEqual(['stats-1', 'stats-2']);
+    const [rounds, program] = stats;
+    // The first execution scheduled 5 activities (each: TaskScheduled + TaskCompleted, plus one episode each), the
+    // last only one: the peak is the first execution's, larger than the final history.
+    expect(rounds?.continuedAsNew).toBe(2);
+    expect(rounds?.historyEvents).toBe(engine.get('stats-1')?.history.length);
+    expect(rounds?.peakHistoryEvents).toBeGreaterThan(rounds?.historyEvents ?? Infinity);
+    expect(rounds?.peakHistoryEvents).toBeGreaterThanOrEqual(5 * 2 + 2);
+    expect(program).toMatchObject({ name: 'program', runtimeStatus: 'Completed', continuedAsNew: 0 });
+    expect(program?.peakHistoryEvents).toBe(program?.historyEvents);
   });
 });
