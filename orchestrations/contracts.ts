@@ -146,6 +146,12 @@ export const MeshApplyInputSchema = z.object({
   planId: z.string().min(1).nullable(),
   memberSelector: z.string().max(512).nullable(),
   trigger: z.enum(['event', 'http', 'timer']),
+  /**
+   * The plan the reconciler computed a moment ago, when it applies at once (no approval wait in between): meshApply
+   * carries it out instead of reading the whole fleet again. Absent (an approved apply, hours later perhaps), or with
+   * another planId, meshApply recomputes.
+   */
+  plan: MeshPlanResultSchema.optional(),
 });
 export type MeshApplyInput = z.output<typeof MeshApplyInputSchema>;
 

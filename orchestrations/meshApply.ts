@@ -1,7 +1,9 @@
 /**
  * meshApply: preflight → fix → selector → apply → converge → traffic → record. Its instance id is the operation id.
  *
- * - Re-reads everything and recomputes the plan; a pinned plan id that no longer matches fails with PlanMismatch.
+ * - Carries out the plan the reconciler computed a moment before when it is handed one (an immediate apply);
+ *   otherwise (an approved apply) re-reads everything and recomputes it; a pinned plan id that no longer matches
+ *   fails with PlanMismatch.
  * - Preflight errors block. Fixable warnings are fixed first: Network Contributor granted on the VNet and the cluster
  *   reconciled before the apply, so the clustermesh-apiserver load balancer never hits the 403.
  * - The selector is written (If-Match) only when it differs; the apply carries If-Match on the eTag it read.
@@ -77,13 +79,18 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       phase: 'preflight',
       instanceId: ctx.df.instanceId,
     });
-    const plan = yield* callActivity(
-      ctx,
-      Activities.computePlan,
-      { profile: input.profile, memberSelector: input.memberSelector },
-      MeshPlanResultSchema,
-      tally,
-    );
+    // A plan the reconciler computed just before starting this apply is reused (reading a 255-member fleet again
+    // would spend hundreds of ARM reads to find the same plan); otherwise the fleet is read again.
+    const plan =
+      input.plan && input.planId !== null && input.plan.plan.planId === input.planId
+        ? input.plan
+        : yield* callActivity(
+            ctx,
+            Activities.computePlan,
+            { profile: input.profile, memberSelector: input.memberSelector },
+            MeshPlanResultSchema,
+            tally,
+          );
     if (input.planId && plan.plan.planId !== input.planId) {
       throw new OrchestrationFailure(
         'PlanMismatch',

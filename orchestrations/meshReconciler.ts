@@ -210,9 +210,17 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     }
     if (approved) {
       status('applying', { operationId });
+      // Applied at once, the plan just computed is handed over; after an approval wait meshApply reads again.
       const child = ctx.df.callSubOrchestrator(
         Orchestrations.meshApply,
-        { operationId, profile, planId: plan.plan.planId, memberSelector: request?.memberSelector ?? null, trigger },
+        {
+          operationId,
+          profile,
+          planId: plan.plan.planId,
+          memberSelector: request?.memberSelector ?? null,
+          trigger,
+          ...(decision.kind === 'applyNow' ? { plan: plan } : {}),
+        },
         operationId,
       );
       while (!child.isCompleted) {
