@@ -13,6 +13,7 @@ import { NewOperationSchema, type Operation, type OperationUpdate } from '../../
 import type { StateStore } from '../../shared/state/store.js';
 import { diagnoseMember } from '../../shared/services/diagnosis.js';
 import type { MemberStateReader } from '../../shared/services/memberReader.js';
+import type { ClusterFacts } from '../../shared/services/clusterFacts.js';
 import { updateView } from '../../shared/services/meshView.js';
 import type { OutcomePublisher } from '../../shared/services/outcomes.js';
 import { computeMeshPlan, loadPolicy, type FleetCoordinates } from '../../shared/services/planner.js';
@@ -36,6 +37,8 @@ export interface ActivityDeps {
   readonly now: () => Date;
   readonly memberReader: MemberStateReader;
   readonly publisher: OutcomePublisher;
+  /** Facts about clusters remembered across activities of this process (node resource groups). */
+  readonly clusterFacts?: ClusterFacts;
 }
 
 export interface ActivityResult<T> {
@@ -82,7 +85,8 @@ export type OperationPatch = z.input<typeof OperationPatchSchema>;
 
 export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, ActivityHandler> {
   const { gateways, store, logger } = deps;
-  const planner = { gateways, store, fleet: deps.fleet, now: deps.now };
+  const clusterFacts = deps.clusterFacts;
+  const planner = { gateways, store, fleet: deps.fleet, now: deps.now, ...(clusterFacts ? { clusterFacts } : {}) };
 
   const handlers: Record<ActivityName, (input: unknown) => Promise<unknown>> = {
     [Activities.loadPolicy]: async (input) => loadPolicy(store, ProfileNameSchema.parse(input)),
@@ -231,7 +235,10 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
         return skipped;
       }
       const members = await gateways.fleet.listMembers();
-      const outcome = await syncTraffic({ gateways, logger }, { profileId, traffic: policy.traffic, members });
+      const outcome = await syncTraffic(
+        { gateways, logger, ...(clusterFacts ? { clusterFacts } : {}) },
+        { profileId, traffic: policy.traffic, members },
+      );
       await updateView(store, deps.fleet, { profile, trafficManager: outcome.view });
       const result: TrafficSyncResult = {
         skipped: null,

@@ -13,6 +13,7 @@ import { createCosmosClient } from '../state/client.js';
 import { createCosmosStateStore } from '../state/cosmosStore.js';
 import type { StateStore } from '../state/store.js';
 import { createMemberStateReader } from '../services/memberReader.js';
+import { ClusterFacts } from '../services/clusterFacts.js';
 import { createOutcomePublisher, type OutcomePublisher } from '../services/outcomes.js';
 import type { FleetCoordinates, PlannerDeps } from '../services/planner.js';
 import { createActivities, type ActivityHandler } from '../../orchestrations/activities/index.js';
@@ -60,7 +61,8 @@ export function createRoot(settings: Settings, logger: Logger): Root {
     source: fleetId(fleet.subscriptionId, fleet.resourceGroup, fleet.fleetName),
     logger,
   });
-  const planner: PlannerDeps = { gateways, store, fleet, now };
+  const clusterFacts = new ClusterFacts();
+  const planner: PlannerDeps = { gateways, store, fleet, now, clusterFacts };
   const activities = createActivities({
     gateways,
     store,
@@ -69,6 +71,7 @@ export function createRoot(settings: Settings, logger: Logger): Root {
     now,
     memberReader: createMemberStateReader(gateways.fleet, now),
     publisher,
+    clusterFacts,
   });
   logger.info('fleetmesh started', {
     fleet: fleet.fleetName,

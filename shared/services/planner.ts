@@ -27,6 +27,7 @@ import {
 } from '../domain/index.js';
 import { clusterPrincipalId, type FleetMember, type RoleAssignment } from '../models/index.js';
 import type { StateStore } from '../state/store.js';
+import type { ClusterFacts } from './clusterFacts.js';
 import type { MeshPlanResult, NetworkRoleFix, PlanRequest } from '../../orchestrations/contracts.js';
 import { PlanRequestSchema } from '../../orchestrations/contracts.js';
 import { planTraffic } from './traffic.js';
@@ -44,6 +45,8 @@ export interface PlannerDeps {
   readonly now: () => Date;
   /** Parallel ARM reads while gathering (keeps a 255-member snapshot quick without a burst of hundreds of calls). */
   readonly readConcurrency?: number;
+  /** Where what the clusters read here shows for good (their node resource groups) is remembered for later syncs. */
+  readonly clusterFacts?: ClusterFacts;
 }
 
 /** The policy stored for a profile, or the default one. A stored policy that no longer parses is an error. */
@@ -67,7 +70,12 @@ export async function computeMeshPlan(deps: PlannerDeps, request: PlanRequest): 
   const snapshot = await gatherSnapshot(deps, emptySnapshot(profileId, membersForPreflight(plan, members)));
   const preflight = runPreflight(snapshot);
   const traffic =
-    includeTraffic && policy.traffic ? await planTraffic(deps, { profileId, traffic: policy.traffic, members }) : null;
+    includeTraffic && policy.traffic
+      ? await planTraffic(
+          { gateways: deps.gateways, ...(deps.clusterFacts ? { clusterFacts: deps.clusterFacts } : {}) },
+          { profileId, traffic: policy.traffic, members },
+        )
+      : null;
 
   return {
     profile: name,
@@ -145,7 +153,15 @@ async function fetchRound(deps: PlannerDeps, request: ResourceRequest): Promise<
   const defined = <T>(items: (T | undefined)[]): T[] => items.filter((i): i is T => i !== undefined);
 
   const [clusterList, vnets, nsgs, routeTables, definitions, assignmentLists] = await Promise.all([
-    Promise.all(request.clusters.map((id) => read('cluster', id, () => clusters.getCluster(id)))),
+    Promise.all(
+      request.clusters.map((id) =>
+        read('cluster', id, async () => {
+          const cluster = await clusters.getCluster(id);
+          deps.clusterFacts?.remember(cluster);
+          return cluster;
+        }),
+      ),
+    ),
     Promise.all(request.virtualNetworks.map((id) => read('virtualNetwork', id, () => network.getVirtualNetwork(id)))),
     Promise.all(
       request.networkSecurityGroups.map((id) =>

@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import { normalizeResourceId, parseResourceId } from '../arm/resourceId.js';
-import { describeAzureError } from '../azure/errors.js';
+import { describeAzureError, isNotFound } from '../azure/errors.js';
 import type { Gateways, TrafficManagerProfileInput, TrafficManagerProfilePatch } from '../azure/gateways.js';
 import {
   computeTrafficPlan,
@@ -21,6 +21,7 @@ import {
 import type { FleetMember, PublicIPAddress, TrafficManagerProfile } from '../models/index.js';
 import type { TrafficManagerView } from '../state/documents.js';
 import type { Logger } from '../log.js';
+import type { ClusterFacts } from './clusterFacts.js';
 
 export interface TrafficDeps {
   readonly gateways: Gateways;
@@ -28,6 +29,8 @@ export interface TrafficDeps {
   readonly readConcurrency?: number;
   /** Parallel endpoint writes; the gateways pace writes against ARM's token bucket as well. */
   readonly writeConcurrency?: number;
+  /** Node resource groups remembered from earlier cluster reads (they never change): no cluster GET for those. */
+  readonly clusterFacts?: ClusterFacts;
 }
 
 export interface TrafficArgs {
@@ -98,7 +101,10 @@ export async function syncTraffic(deps: TrafficDeps, args: TrafficArgs): Promise
   return { plan, written: writes.length, view: await readView(deps, args, current) };
 }
 
-/** The owned endpoints as they are now, with each one's monitor status (read per endpoint: lists carry null). */
+/**
+ * The owned endpoints as they are now, with each one's monitor status. A profile GET carries it; only an endpoint
+ * whose status came back null (as profile lists return it, azure-rest-api-specs#4065) is read on its own.
+ */
 async function readView(
   deps: TrafficDeps,
   args: TrafficArgs,
@@ -115,14 +121,16 @@ async function readView(
       limit(async () => {
         const name = e.name ?? '';
         let monitorStatus: string | null = e.endpointMonitorStatus ?? null;
-        try {
-          const one = await deps.gateways.traffic.getEndpoint(resourceGroup, profileName, 'AzureEndpoints', name);
-          monitorStatus = one?.endpointMonitorStatus ?? monitorStatus;
-        } catch (error) {
-          deps.logger?.warn('traffic endpoint monitor status unreadable', {
-            endpoint: name,
-            reason: describeAzureError(error),
-          });
+        if (monitorStatus === null) {
+          try {
+            const one = await deps.gateways.traffic.getEndpoint(resourceGroup, profileName, 'AzureEndpoints', name);
+            monitorStatus = one?.endpointMonitorStatus ?? null;
+          } catch (error) {
+            deps.logger?.warn('traffic endpoint monitor status unreadable', {
+              endpoint: name,
+              reason: describeAzureError(error),
+            });
+          }
         }
         const parsed = parseEndpointName(name, profileNameOfMesh);
         return {
@@ -227,9 +235,24 @@ async function readPublicIps(
       limit(async () => {
         const clusterId = member.properties.clusterResourceId;
         try {
-          const cluster = await deps.gateways.clusters.getCluster(clusterId);
-          if (!cluster.nodeResourceGroup) return;
           const subscriptionId = parseResourceId(clusterId).subscriptionId;
+          const known = deps.clusterFacts?.nodeResourceGroup(clusterId);
+          if (known !== undefined) {
+            try {
+              result[normalizeResourceId(clusterId)] = await deps.gateways.network.listPublicIPAddresses(
+                subscriptionId,
+                known,
+              );
+              return;
+            } catch (error) {
+              // The cluster may have been created again with another node resource group: read it below.
+              if (!isNotFound(error)) throw error;
+              deps.clusterFacts?.forget(clusterId);
+            }
+          }
+          const cluster = await deps.gateways.clusters.getCluster(clusterId);
+          deps.clusterFacts?.remember(cluster);
+          if (!cluster.nodeResourceGroup) return;
           result[normalizeResourceId(clusterId)] = await deps.gateways.network.listPublicIPAddresses(
             subscriptionId,
             cluster.nodeResourceGroup,
