@@ -72,6 +72,17 @@ export function createAuthorizationGateway(runtime: GatewayRuntime): Authorizati
       });
     },
 
+    async listRoleAssignmentsForScope(scope) {
+      const { subscriptionId } = checkScope(scope);
+      return runtime.call(Op.roleAssignmentsList, scope, async () => {
+        const out: RoleAssignment[] = [];
+        for await (const assignment of clientFor(subscriptionId).roleAssignments.listForScope(sdkScope(scope))) {
+          out.push(parseArmResource(RoleAssignmentSchema, 'role assignment', assignment));
+        }
+        return out;
+      });
+    },
+
     async getRoleDefinition(roleDefinitionId) {
       checkGuid('role definition id (last segment)', roleDefinitionGuid(roleDefinitionId));
       const subscriptionId = tryParseResourceId(roleDefinitionId)?.subscriptionId ?? runtime.defaultSubscriptionId;

@@ -96,6 +96,11 @@ export interface RoleAssignmentRequest {
 export interface AuthorizationGateway {
   /** Assignments of `principalId` that apply at `scope` (at the scope, above it, or below it, as ARM lists them). */
   listRoleAssignmentsForPrincipal(scope: string, principalId: string): Promise<RoleAssignment[]>;
+  /**
+   * Every principal's assignments that apply at `scope` (at, above or below it: ARM's list for a scope without a
+   * filter). One paged list instead of one per principal when many principals share the scope.
+   */
+  listRoleAssignmentsForScope(scope: string): Promise<RoleAssignment[]>;
   getRoleDefinition(roleDefinitionId: string): Promise<RoleDefinition>;
   /**
    * Creates the assignment under a deterministic GUID name (uuid v5 of scope, principal and role), so a retry is a

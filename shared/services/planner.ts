@@ -152,6 +152,28 @@ async function fetchRound(deps: PlannerDeps, request: ResourceRequest): Promise<
     });
   const defined = <T>(items: (T | undefined)[]): T[] => items.filter((i): i is T => i !== undefined);
 
+  // Many cluster identities usually share a VNet (one per region): list such a scope once for every principal and
+  // keep each principal's share, instead of one filtered list per principal (255 members, 4 VNets: 4 lists, not 255).
+  const principalsPerScope = new Map<string, number>();
+  for (const { scopes } of request.roleAssignments) {
+    for (const scope of new Set(scopes.map(normalizeResourceId))) {
+      principalsPerScope.set(scope, (principalsPerScope.get(scope) ?? 0) + 1);
+    }
+  }
+  const scopeLists = new Map<string, Promise<RoleAssignment[]>>();
+  const assignmentsOf = async (principalId: string, scope: string): Promise<RoleAssignment[]> => {
+    const key = normalizeResourceId(scope);
+    if ((principalsPerScope.get(key) ?? 0) < 2)
+      return authorization.listRoleAssignmentsForPrincipal(scope, principalId);
+    let list = scopeLists.get(key);
+    if (!list) {
+      list = authorization.listRoleAssignmentsForScope(scope);
+      scopeLists.set(key, list);
+    }
+    const wanted = principalId.toLowerCase();
+    return (await list).filter((a) => a.principalId.toLowerCase() === wanted);
+  };
+
   const [clusterList, vnets, nsgs, routeTables, definitions, assignmentLists] = await Promise.all([
     Promise.all(
       request.clusters.map((id) =>
@@ -175,9 +197,7 @@ async function fetchRound(deps: PlannerDeps, request: ResourceRequest): Promise<
     Promise.all(
       request.roleAssignments.map(({ principalId, scopes }) =>
         read('roleAssignments', principalId, async () => {
-          const lists = await Promise.all(
-            scopes.map((scope) => authorization.listRoleAssignmentsForPrincipal(scope, principalId)),
-          );
+          const lists = await Promise.all(scopes.map((scope) => assignmentsOf(principalId, scope)));
           return { principalId, assignments: lists.flat() };
         }),
       ),

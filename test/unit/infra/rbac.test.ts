@@ -299,6 +299,11 @@ const NEEDS: readonly Need[] = [
     actions: ['Microsoft.Authorization/roleAssignments/read'],
   },
   {
+    method: 'authorization.listRoleAssignmentsForScope',
+    scope: 'virtualNetwork',
+    actions: ['Microsoft.Authorization/roleAssignments/read'],
+  },
+  {
     method: 'authorization.getRoleDefinition',
     scope: 'virtualNetwork',
     actions: ['Microsoft.Authorization/roleDefinitions/read'],

@@ -55,6 +55,28 @@ describe('AuthorizationGateway (two-regions)', () => {
     ).toEqual([]);
   });
 
+  it('lists the assignments of every principal that apply at a scope; each share equals that principal list', async () => {
+    const all = await h.gateways.authorization.listRoleAssignmentsForScope(vnetEast);
+    const principals = new Set(all.map((a) => a.principalId));
+    // East's cluster identity (Network Contributor on the VNet), the app (RBAC Administrator on the VNet, Reader on
+    // the subscription above it) and the operator (Owner on the subscription).
+    expect(principals).toEqual(
+      new Set([principal('aks-east-identity'), principal('fleetmesh'), principal('operator')]),
+    );
+    for (const p of principals) {
+      const own = await h.gateways.authorization.listRoleAssignmentsForPrincipal(vnetEast, p);
+      expect(
+        all
+          .filter((a) => a.principalId === p)
+          .map((a) => a.id)
+          .sort(),
+      ).toEqual(own.map((a) => a.id).sort());
+    }
+    await expect(h.gateways.authorization.listRoleAssignmentsForScope('not-a-scope')).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
   it('reads role definitions by subscription-scoped and tenant-scoped id', async () => {
     const nc = await h.gateways.authorization.getRoleDefinition(ncRole);
     expect(nc).toMatchObject({ name: NETWORK_CONTRIBUTOR, roleName: 'Network Contributor', roleType: 'BuiltInRole' });
