@@ -73,6 +73,8 @@ export interface SandboxFacts {
 export interface Sandbox extends SandboxFacts {
   /** The host's `eventgrid_extension` system key (the Event Grid webhook's `code`). */
   readonly eventGridKey: string;
+  /** The host's master key (`/admin/functions/{name}` runs a timer function now, as the Functions host does). */
+  readonly masterKey: string;
   readonly sim: RunningSimulator;
   readonly cosmos: EmbeddedCosmosServer;
   readonly host: HostHandle;
@@ -169,6 +171,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!appToken || !operatorToken) throw new Error('the scenario has no fleetmesh and operator principals');
     const functionKey = randomBytes(24).toString('base64url');
     const eventGridKey = randomBytes(24).toString('base64url');
+    const masterKey = randomBytes(24).toString('base64url');
     const hostLogFile = path.join(stateDir, 'host.log');
     writeFileSync(hostLogFile, '');
     const hostLogger: Logger = createLogger({
@@ -179,7 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       appDir: root,
       port: options.port ?? 7071,
       keys: {
-        masterKey: randomBytes(24).toString('base64url'),
+        masterKey,
         functionKeys: { default: functionKey },
         systemKeys: { eventgrid_extension: eventGridKey },
       },
@@ -232,7 +235,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       simulatorAdminToken: sim.adminToken,
     };
     writeFileSync(path.join(stateDir, 'sandbox.json'), `${JSON.stringify(facts, null, 2)}\n`, { mode: 0o600 });
-    return { ...facts, eventGridKey, sim, cosmos, host, stateDir, stop };
+    return { ...facts, eventGridKey, masterKey, sim, cosmos, host, stateDir, stop };
   } catch (e) {
     await stop();
     throw e;

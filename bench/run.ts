@@ -1,0 +1,415 @@
+/**
+ * `npm run bench`: every benchmark scenario, each in its own process (`bench/worker.ts`), on the ARM simulator with
+ * its throttling model on and default settings; prints the figures and the targets as tables and writes
+ * `bench/results/latest.json` and a dated copy. Targets are reported, never asserted: a missed target is a figure.
+ *
+ *   npm run bench                                   # everything (about half an hour at time factor 1)
+ *   npm run bench -- --only converge-10,noop        # some scenarios
+ *   npm run bench -- --time-factor 10               # faster, but ARM's budget is then 10× scarcer in simulated time
+ *
+ * See docs/performance.md for what each figure means.
+ */
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { projectRoot } from '../local/sandbox/sandbox.js';
+import type { z } from 'zod';
+import {
+  ConvergeFigures,
+  HostFigures,
+  NoopFigures,
+  RunbookFigures,
+  StormFigures,
+  type ConvergeFigures as ConvergeResult,
+  type HostFigures as HostResult,
+  type NoopFigures as NoopResult,
+  type RunbookFigures as RunbookResult,
+  type StormFigures as StormResult,
+} from './lib/results.js';
+import { benchPolicy } from './lib/sandbox.js';
+import { round } from './lib/util.js';
+import type { Work } from './worker.js';
+
+const SCENARIOS = ['converge-10', 'converge-50', 'converge-255', 'storm', 'noop', 'host'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Share of members whose cluster identity lacks Network Contributor (at least one): see docs/performance.md. */
+const MISSING_ROLE_SHARE = 0.1;
+const SEED = 7;
+const STORM = { members: 255, windowSeconds: 10 };
+const NOOP_MEMBERS = 255;
+const HOST = { activities: 2000, orchestrations: 500 };
+
+interface Converge {
+  readonly fleetmesh: ConvergeResult | { error: string };
+  readonly runbook: RunbookResult | { error: string };
+  /** Runbook time / fleetmesh time (simulated seconds to converged). */
+  readonly speedup: number | null;
+}
+
+interface Results {
+  readonly schema: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly commit: string;
+  readonly machine: Machine;
+  readonly settings: {
+    readonly timeFactor: number;
+    readonly seed: number;
+    readonly missingRoleShare: number;
+    readonly policy: unknown;
+    readonly throttling: 'on (ARM token buckets: reads 250 + 25/s, writes 200 + 10/s per principal)';
+  };
+  readonly scenarios: Partial<Record<ScenarioName, unknown>>;
+  readonly targets: readonly Target[];
+}
+
+interface Machine {
+  readonly nproc: number;
+  readonly memoryGiB: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  readonly platform: string;
+}
+
+interface Target {
+  readonly target: string;
+  readonly figure: string;
+  /** null: not measured in this run. */
+  readonly met: boolean | null;
+}
+
+function machine(): Machine {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line) cpuModel = line.split(':').slice(1).join(':').trim();
+  } catch {
+    // Not Linux: os.cpus() is as good.
+  }
+  return {
+    nproc: os.availableParallelism(),
+    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
+    cpuModel,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+function commit(root: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head}+uncommitted` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs one scenario in a fresh process; its progress goes to our stderr, its result comes back on stdout. */
+function runWorker<S extends z.ZodType>(work: Work, schema: S): Promise<z.output<S>> {
+  const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [worker, JSON.stringify(work)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) {
+        try {
+          resolve(schema.parse(JSON.parse(line.slice('RESULT '.length))));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+        return;
+      }
+      reject(new Error(`${work.kind} worker exited with ${code ?? signal ?? '?'}`));
+    });
+  });
+}
+
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | { error: string }> {
+  const started = Date.now();
+  process.stderr.write(`bench: ${what} ...\n`);
+  try {
+    const value = await run();
+    process.stderr.write(`bench: ${what} done in ${round((Date.now() - started) / 1000, 1)} s\n`);
+    return value;
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`bench: ${what} FAILED: ${error}\n`);
+    return { error };
+  }
+}
+
+function ok<T extends object>(r: T | { error: string } | undefined): r is T {
+  return r !== undefined && !('error' in r);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      'time-factor': { type: 'string', default: '1' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      `usage: npm run bench -- [--only ${SCENARIOS.join(',')}] [--time-factor 1] [--out bench/results]\n`,
+    );
+    return;
+  }
+  const timeFactor = Number(values['time-factor']);
+  if (!Number.isFinite(timeFactor) || timeFactor <= 0) throw new Error('--time-factor must be a positive number');
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
+  for (const name of only) {
+    if (!SCENARIOS.some((s) => s === name))
+      throw new Error(`unknown scenario '${name}' (known: ${SCENARIOS.join(', ')})`);
+  }
+  const wanted = (name: ScenarioName): boolean => only.includes(name);
+  const root = projectRoot();
+  const outDir = path.resolve(values.out ?? path.join(root, 'bench', 'results'));
+  const startedAt = new Date().toISOString();
+  const scenarios: Partial<Record<ScenarioName, unknown>> = {};
+
+  const converge: Partial<Record<'converge-10' | 'converge-50' | 'converge-255', Converge>> = {};
+  for (const members of [10, 50, 255] as const) {
+    const name = `converge-${members}` as const;
+    if (!wanted(name)) continue;
+    const missingRole = Math.max(1, Math.ceil(members * MISSING_ROLE_SHARE));
+    const base = { members, missingRole, seed: SEED, timeFactor };
+    const fleetmesh = await attempt(`${name} (fleetmesh)`, () =>
+      runWorker({ kind: 'converge', ...base }, ConvergeFigures),
+    );
+    const runbook = await attempt(`${name} (runbook baseline)`, () =>
+      runWorker({ kind: 'runbook', ...base }, RunbookFigures),
+    );
+    const speedup =
+      ok(fleetmesh) && ok(runbook) ? round(runbook.convergedSimSeconds / fleetmesh.convergedSimSeconds, 2) : null;
+    converge[name] = { fleetmesh, runbook, speedup };
+    scenarios[name] = converge[name];
+  }
+  const storm = wanted('storm')
+    ? await attempt('storm', () => runWorker({ kind: 'storm', ...STORM, seed: SEED, timeFactor }, StormFigures))
+    : undefined;
+  if (storm) scenarios.storm = storm;
+  const noop = wanted('noop')
+    ? await attempt('noop', () =>
+        runWorker({ kind: 'noop', members: NOOP_MEMBERS, seed: SEED, timeFactor }, NoopFigures),
+      )
+    : undefined;
+  if (noop) scenarios.noop = noop;
+  let host: { memory: HostResult | { error: string }; files: HostResult | { error: string } } | undefined;
+  if (wanted('host')) {
+    host = {
+      memory: await attempt('host (memory store)', () =>
+        runWorker({ kind: 'host', ...HOST, store: 'memory' }, HostFigures),
+      ),
+      files: await attempt('host (file store)', () =>
+        runWorker({ kind: 'host', ...HOST, store: 'files' }, HostFigures),
+      ),
+    };
+    scenarios.host = host;
+  }
+
+  const targets = evaluate(converge['converge-255'], storm, noop, Object.values(converge));
+  const results: Results = {
+    schema: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commit: commit(root),
+    machine: machine(),
+    settings: {
+      timeFactor,
+      seed: SEED,
+      missingRoleShare: MISSING_ROLE_SHARE,
+      policy: benchPolicy(timeFactor),
+      throttling: 'on (ARM token buckets: reads 250 + 25/s, writes 200 + 10/s per principal)',
+    },
+    scenarios,
+    targets,
+  };
+  mkdirSync(outDir, { recursive: true });
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(path.join(outDir, 'latest.json'), text);
+  const dated = path.join(outDir, `${startedAt.slice(0, 19).replace(/:/g, '-')}Z.json`);
+  writeFileSync(dated, text);
+
+  process.stdout.write(render(results, converge, storm, noop, host));
+  process.stdout.write(
+    `\nwrote ${path.relative(root, path.join(outDir, 'latest.json'))} and ${path.relative(root, dated)}\n`,
+  );
+}
+
+function evaluate(
+  c255: Converge | undefined,
+  storm: StormResult | { error: string } | undefined,
+  noop: NoopResult | { error: string } | undefined,
+  all: readonly Converge[],
+): Target[] {
+  const targets: Target[] = [];
+  const f = c255 && ok(c255.fleetmesh) ? c255.fleetmesh : undefined;
+  targets.push({
+    target: 'converge-255 within 1.25× the simulator lower bound',
+    figure: f ? `${f.ratioToLowerBound}× (${f.convergedSimSeconds} s vs ${f.lowerBound.seconds} s)` : 'not measured',
+    met: f ? f.ratioToLowerBound <= 1.25 : null,
+  });
+  targets.push({
+    target: 'converge-255 at least 10× faster than the runbook',
+    figure: c255?.speedup !== null && c255?.speedup !== undefined ? `${c255.speedup}×` : 'not measured',
+    met: c255?.speedup !== null && c255?.speedup !== undefined ? c255.speedup >= 10 : null,
+  });
+  const n = noop && ok(noop) ? noop : undefined;
+  targets.push({
+    target: 'zero ARM writes on noop',
+    figure: n ? `${n.arm.writes} writes, ${n.arm.reads} reads` : 'not measured',
+    met: n ? n.arm.writes === 0 : null,
+  });
+  const s = storm && ok(storm) ? storm : undefined;
+  targets.push({
+    target: 'one apply per storm',
+    figure: s ? `${s.appliesTriggered} apply(s) for ${s.events} events` : 'not measured',
+    met: s ? s.appliesTriggered === 1 : null,
+  });
+  const histories = [f?.history, s?.history, n?.history].filter((h) => h !== undefined);
+  const largest = histories.reduce<{ events: number; name: string } | undefined>((acc, h) => {
+    const l = h.largest;
+    return l && (!acc || l.events > acc.events) ? { events: l.events, name: l.name } : acc;
+  }, undefined);
+  targets.push({
+    target: 'no orchestration history above 200 events at 255 members',
+    figure: largest ? `${largest.events} events (${largest.name})` : 'not measured',
+    met: largest ? largest.events <= 200 : null,
+  });
+  const throttled = [
+    ...all.flatMap((c) => (ok(c.fleetmesh) ? [c.fleetmesh.arm.throttled] : [])),
+    ...(s ? [s.arm.throttled] : []),
+    ...(n ? [n.arm.throttled] : []),
+  ];
+  targets.push({
+    target: 'no 429 with default settings (fleetmesh scenarios)',
+    figure: throttled.length > 0 ? `${throttled.reduce((a, b) => a + b, 0)} × 429` : 'not measured',
+    met: throttled.length > 0 ? throttled.every((t) => t === 0) : null,
+  });
+  return targets;
+}
+
+function render(
+  results: Results,
+  converge: Partial<Record<string, Converge>>,
+  storm: StormResult | { error: string } | undefined,
+  noop: NoopResult | { error: string } | undefined,
+  host: { memory: HostResult | { error: string }; files: HostResult | { error: string } } | undefined,
+): string {
+  const m = results.machine;
+  let out = `\nfleetmesh benchmark — ${results.startedAt}, commit ${results.commit}\n`;
+  out += `${m.cpuModel}, ${m.nproc} CPUs, ${m.memoryGiB} GiB, node ${m.node}; time factor ${results.settings.timeFactor}\n`;
+  out += 'The whole sandbox (simulator, Cosmos server, local host and app) runs in each scenario process.\n\n';
+
+  const c = new Table({
+    style: { head: [], border: [] },
+    head: [
+      'converge',
+      'who',
+      'sim s',
+      'wall s',
+      'lower bound s',
+      '× bound',
+      'ARM reads',
+      'ARM writes',
+      '429',
+      'peak RSS MiB',
+      'max history',
+    ],
+  });
+  for (const [name, r] of Object.entries(converge)) {
+    if (!r) continue;
+    const f = r.fleetmesh;
+    if (ok(f)) {
+      c.push([
+        `${name} (${f.missingRole} roles)`,
+        'fleetmesh',
+        f.convergedSimSeconds,
+        f.convergedWallSeconds,
+        f.lowerBound.seconds,
+        f.ratioToLowerBound,
+        f.arm.reads,
+        f.arm.writes,
+        f.arm.throttled,
+        f.memory.rssMiB,
+        f.history.largest ? `${f.history.largest.events} (${f.history.largest.name})` : '-',
+      ]);
+    } else c.push([name, 'fleetmesh', { colSpan: 9, content: `failed: ${f.error}` }]);
+    const b = r.runbook;
+    if (ok(b)) {
+      c.push([
+        `${name} (${b.missingRole} roles)`,
+        `runbook (fleetmesh ${r.speedup ?? '?'}× faster)`,
+        b.convergedSimSeconds,
+        b.convergedWallSeconds,
+        b.lowerBound.seconds,
+        round(b.convergedSimSeconds / b.lowerBound.seconds, 2),
+        b.arm.reads,
+        b.arm.writes,
+        b.arm.throttled,
+        b.memory.rssMiB,
+        '-',
+      ]);
+    } else c.push([name, 'runbook', { colSpan: 9, content: `failed: ${b.error}` }]);
+  }
+  if (c.length > 0) out += `${c.toString()}\n`;
+
+  const other = new Table({ style: { head: [], border: [] }, head: ['scenario', 'figures'] });
+  if (storm) {
+    other.push([
+      'storm',
+      ok(storm)
+        ? `${storm.events} label events in ${storm.eventSpreadWallSeconds} s → ${storm.appliesTriggered} apply; last event → plan ${storm.lastEventToPlanSeconds} s (debounce ${storm.debounceSeconds} s); → converged ${storm.lastEventToConvergedSeconds} s; ${storm.arm.throttled} × 429`
+        : `failed: ${storm.error}`,
+    ]);
+  }
+  if (noop) {
+    other.push([
+      'noop',
+      ok(noop)
+        ? `resync of a converged ${noop.members}-member mesh: ${noop.arm.writes} ARM writes, ${noop.arm.reads} reads, ${noop.arm.throttled} × 429; cycle ${noop.cycleWallSeconds} s (debounce ${noop.debounceSeconds} s)`
+        : `failed: ${noop.error}`,
+    ]);
+  }
+  if (host) {
+    for (const [store, h] of Object.entries(host)) {
+      other.push([
+        `host (${store} store)`,
+        ok(h)
+          ? `${h.activitiesPerSecond} activities/s (${h.activities} in one fan-out), ${h.orchestrationsPerSecond} orchestrations/s (${h.orchestrations} one-activity orchestrations)`
+          : `failed: ${h.error}`,
+      ]);
+    }
+  }
+  if (other.length > 0) out += `${other.toString()}\n`;
+
+  const t = new Table({ style: { head: [], border: [] }, head: ['target', 'figure', 'met'] });
+  for (const x of results.targets) t.push([x.target, x.figure, x.met === null ? 'not measured' : x.met ? 'yes' : 'NO']);
+  out += `${t.toString()}\n`;
+  return out;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
