@@ -128,7 +128,7 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
 
     setPhase('applying');
     yield* update(ctx, tally, { id: input.operationId, phase: 'applying' });
-    yield* applyProfile(ctx, input.profile, eTag, convergence, tally);
+    yield* applyProfile(ctx, input.profile, eTag, plan.desiredSelector, convergence, tally);
 
     let pending = workOf(plan);
     while (pending.length > 0) {
@@ -169,7 +169,7 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
           `mesh profile '${input.profile}' changed during the apply (selector now '${current.selector ?? ''}'); not re-applying`,
         );
       }
-      yield* applyProfile(ctx, input.profile, current.eTag, convergence, tally);
+      yield* applyProfile(ctx, input.profile, current.eTag, plan.desiredSelector, convergence, tally);
       const stamp = now(ctx).toISOString();
       for (const o of reapply) {
         outcomes.set(o.member, {

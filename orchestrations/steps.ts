@@ -54,15 +54,26 @@ export function* reconcileClusters(
   }
 }
 
-/** Applies the mesh profile (POST apply, If-Match when given) and waits for the operation to finish. */
+/**
+ * Applies the mesh profile (POST apply, If-Match when given) and waits for the operation to finish. `selector` is the
+ * selector the apply is for: an apply of it found already running (this step's own POST, sent before a crash or a
+ * lost answer) is adopted instead of failing on the changed eTag.
+ */
 export function* applyProfile(
   ctx: OrchestrationContext,
   profile: string,
   ifMatch: string | null,
+  selector: string,
   convergence: Convergence,
   tally: ArmTally,
 ): Step<string | null> {
-  let summary = yield* callActivity(ctx, Activities.beginMeshApply, { profile, ifMatch }, LroSummarySchema, tally);
+  let summary = yield* callActivity(
+    ctx,
+    Activities.beginMeshApply,
+    { profile, ifMatch, selector },
+    LroSummarySchema,
+    tally,
+  );
   while (summary.status === 'running') {
     yield* sleep(ctx, waitFor([summary], convergence));
     summary = yield* callActivity(ctx, Activities.pollMeshApply, { state: summary.next }, LroSummarySchema, tally);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BuiltInRoles, roleDefinitionId, parseResourceId } from '../../shared/arm/resourceId.js';
 import type { ArmCallTotals, Gateways, LroPoll, LroState } from '../../shared/azure/gateways.js';
+import { isAzureApiError, isConflict, isPreconditionFailed } from '../../shared/azure/errors.js';
 import { FleetMeshError, ensureError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ClusterMeshProfile, ManagedCluster } from '../../shared/models/index.js';
@@ -88,6 +89,51 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
   const clusterFacts = deps.clusterFacts;
   const planner = { gateways, store, fleet: deps.fleet, now: deps.now, ...(clusterFacts ? { clusterFacts } : {}) };
 
+  /**
+   * Reconcile = GET + PUT with If-Match. The PUT may have been accepted already (a lost answer the pipeline sent
+   * again, or this activity running again after a crash): the eTag then changed (412) or AKS refuses a second PUT
+   * while the first runs (409 OperationNotAllowed). An update still running is watched to its end instead of failing
+   * (any completed managed cluster PUT re-reads the identity's roles, which is all a reconcile is for); an update
+   * already finished gets one fresh reconcile, so at worst the cluster is reconciled twice, never not at all.
+   */
+  const beginReconcile = async (id: string): Promise<LroSummary> => {
+    try {
+      const state = await gateways.clusters.beginReconcile(id);
+      logger.info('cluster reconcile started', { cluster: id });
+      return { status: 'running', next: state, retryAfterMs: null };
+    } catch (e) {
+      const busy = isConflict(e) && isAzureApiError(e) && e.armCode === 'OperationNotAllowed';
+      if (!isPreconditionFailed(e) && !busy) throw e;
+      const cluster = await gateways.clusters.getCluster(id);
+      if (!isTerminalProvisioning(cluster.provisioningState)) {
+        logger.info('cluster update already running: watched to its end', { cluster: id });
+        return {
+          status: 'running',
+          next: { kind: 'clusterReconcile', resourceId: id, state: WATCH_PROVISIONING },
+          retryAfterMs: null,
+        };
+      }
+      const state = await gateways.clusters.beginReconcile(id);
+      logger.info('cluster reconcile started again after a conflict', { cluster: id });
+      return { status: 'running', next: state, retryAfterMs: null };
+    }
+  };
+
+  /** One poll of a cluster update fleetmesh did not start itself (or whose poller state was lost): its state. */
+  const watchProvisioning = async (state: LroState): Promise<LroSummary> => {
+    const cluster = await gateways.clusters.getCluster(state.resourceId);
+    const provisioning = cluster.provisioningState ?? null;
+    if (!isTerminalProvisioning(provisioning)) return { status: 'running', next: state, retryAfterMs: null };
+    if (provisioning?.toLowerCase() === 'succeeded') {
+      return { status: 'succeeded', resourceId: state.resourceId, state: provisioning };
+    }
+    return {
+      status: 'failed',
+      resourceId: state.resourceId,
+      error: { code: 'ReconcileFailed', message: `the cluster update ended ${provisioning ?? 'without a state'}` },
+    };
+  };
+
   const handlers: Record<ActivityName, (input: unknown) => Promise<unknown>> = {
     [Activities.loadPolicy]: async (input) => loadPolicy(store, ProfileNameSchema.parse(input)),
 
@@ -139,9 +185,7 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
       const out: LroSummary[] = [];
       for (const id of clusterResourceIds) {
         try {
-          const state = await gateways.clusters.beginReconcile(id);
-          logger.info('cluster reconcile started', { cluster: id });
-          out.push({ status: 'running', next: state, retryAfterMs: null });
+          out.push(await beginReconcile(id));
         } catch (e) {
           out.push(failedSummary(id, e));
         }
@@ -154,7 +198,11 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
       const out: LroSummary[] = [];
       for (const state of states) {
         try {
-          out.push(summarize(state, await gateways.clusters.pollReconcile(state), clusterState));
+          out.push(
+            state.state === WATCH_PROVISIONING
+              ? await watchProvisioning(state)
+              : summarize(state, await gateways.clusters.pollReconcile(state), clusterState),
+          );
         } catch (e) {
           out.push(failedSummary(state.resourceId, e));
         }
@@ -187,10 +235,30 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
     },
 
     [Activities.beginMeshApply]: async (input) => {
-      const { profile, ifMatch } = z
-        .object({ profile: ProfileNameSchema, ifMatch: z.string().nullable() })
+      const { profile, ifMatch, selector } = z
+        .object({
+          profile: ProfileNameSchema,
+          ifMatch: z.string().nullable(),
+          selector: z.string().max(512).nullable().default(null),
+        })
         .parse(input);
-      const state = await gateways.fleet.beginApplyMeshProfile(profile, ifMatch === null ? {} : { ifMatch });
+      let state: LroState;
+      try {
+        state = await gateways.fleet.beginApplyMeshProfile(profile, ifMatch === null ? {} : { ifMatch });
+      } catch (e) {
+        // The POST may have been accepted already: an answer lost on the way (the pipeline sent it again) or this
+        // activity running again after a crash. The profile's eTag changed under us (412), or the apply is still
+        // running (409). When the profile still holds the selector this apply is for, that was our apply.
+        const earlier = await earlierApply(gateways, profile, selector, e);
+        if (!earlier) throw e;
+        if (earlier.running) {
+          logger.info('mesh apply already running: adopted', { mesh: profile });
+          const adopted: LroSummary = { status: 'succeeded', resourceId: earlier.resourceId, state: 'Applying' };
+          return adopted;
+        }
+        logger.info('mesh apply accepted earlier and finished: applying again', { mesh: profile });
+        state = await gateways.fleet.beginApplyMeshProfile(profile, { ifMatch: earlier.eTag });
+      }
       logger.info('mesh apply started', { mesh: profile });
       const summary: LroSummary = { status: 'running', next: state, retryAfterMs: null };
       return summary;
@@ -316,6 +384,34 @@ function applyPatch(current: Operation, patch: z.output<typeof OperationPatchSch
   if (patch.armCalls !== undefined) next.armCalls = patch.armCalls;
   if (patch.error !== undefined) next.error = patch.error;
   return next;
+}
+
+/**
+ * After an apply POST failed with 412 (the profile changed since it was read) or 409 `AnotherOperationInProgress`:
+ * when the profile still holds `selector`, the change was an apply of that selector (ours, sent before). Running:
+ * nothing to start (its members are converging). Finished: the caller applies again on the current eTag. Anything
+ * else (another selector, no profile, another error) is not ours to adopt.
+ */
+async function earlierApply(
+  gateways: Gateways,
+  profile: string,
+  selector: string | null,
+  error: unknown,
+): Promise<{ running: boolean; eTag: string; resourceId: string } | undefined> {
+  const anotherApply = isConflict(error) && isAzureApiError(error) && error.armCode === 'AnotherOperationInProgress';
+  if (selector === null || !(isPreconditionFailed(error) || anotherApply)) return undefined;
+  const current = await gateways.fleet.getMeshProfile(profile);
+  if (!current?.eTag || canonicalOrRaw(current.properties.memberSelector?.byLabel ?? '') !== selector) return undefined;
+  return { running: current.properties.status?.state === 'Applying', eTag: current.eTag, resourceId: current.id };
+}
+
+/** The poller state of a cluster update watched by its provisioning state (no ARM poller to restore). */
+const WATCH_PROVISIONING = 'fleetmesh:watch-provisioning-state';
+
+/** AKS provisioning states that end an operation; anything else (Updating, Creating, Upgrading, ...) is running. */
+function isTerminalProvisioning(state: string | null | undefined): boolean {
+  const s = state?.toLowerCase();
+  return s === undefined || s === 'succeeded' || s === 'failed' || s === 'canceled';
 }
 
 function canonicalOrRaw(selector: string): string {
