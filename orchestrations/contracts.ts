@@ -221,6 +221,10 @@ export const MemberConvergeInputSchema = z.object({
   /** Carried across continueAsNew. */
   polls: z.int().min(0).default(0),
   remediations: z.array(RemediationSchema).default([]),
+  /** The poll interval reached (ms), carried across continueAsNew. */
+  nextIntervalMs: z.number().positive().optional(),
+  /** ARM calls of earlier executions, carried across continueAsNew. */
+  arm: ArmTotalsSchema.optional(),
 });
 export type MemberConvergeInput = z.input<typeof MemberConvergeInputSchema>;
 

@@ -8,7 +8,9 @@
  * is present while the member still reports the 403 means the cluster has not picked it up: reconcile, re-apply. Any
  * other cause is reported with its evidence and never retried blindly.
  *
- * History stays bounded: at most MAX_POLLS state reads per execution (the interval stretches to fit the deadline).
+ * Polls follow the policy: `pollIntervalSeconds`, doubling up to `maxPollIntervalSeconds`, until the member's
+ * deadline. History stays bounded: after MAX_POLLS state reads an execution continues as new (polls, remediations
+ * and the current interval carried over), so a member that takes long costs more executions, not a longer history.
  */
 import type { OrchestrationContext } from 'durable-functions';
 import {
@@ -16,6 +18,7 @@ import {
   GrantResultSchema,
   MemberConvergeInputSchema,
   MemberStateSchema,
+  type MemberConvergeInput,
   type MemberOutcome,
   type Remediation,
 } from './contracts.js';
@@ -23,15 +26,17 @@ import { ArmTally, callActivity, now, sleep, type Step } from './durable.js';
 import { Activities } from './names.js';
 import { reconcileClusters } from './steps.js';
 
-/** Upper bound on state reads per member (keeps its history well under 200 events). */
+/** State reads per execution before it continues as new (keeps each history well under 200 events). */
 export const MAX_POLLS = 16;
 
 export function* memberConverge(
   ctx: OrchestrationContext,
-): Step<MemberOutcome & { arm: ReturnType<ArmTally['totals']> }> {
+): Step<(MemberOutcome & { arm: ReturnType<ArmTally['totals']> }) | { continuedAsNew: true }> {
   const input = MemberConvergeInputSchema.parse(ctx.df.getInput());
-  const tally = new ArmTally();
+  const tally = new ArmTally(input.arm);
   const outcome = yield* converge(ctx, input, tally);
+  // Continued as new: this execution's value is dropped; the parent gets the last execution's.
+  if (!outcome) return { continuedAsNew: true };
   return { ...outcome, arm: tally.totals() };
 }
 
@@ -39,13 +44,14 @@ function* converge(
   ctx: OrchestrationContext,
   input: ReturnType<typeof MemberConvergeInputSchema.parse>,
   tally: ArmTally,
-): Step<MemberOutcome> {
+): Step<MemberOutcome | undefined> {
   const { work, convergence, profileId } = input;
   const deadline = new Date(input.deadline).getTime();
   const remediations: Remediation[] = [...input.remediations];
   let polls = input.polls;
-  let interval = convergence.pollIntervalSeconds * 1000;
+  let pollsHere = 0;
   const maxInterval = convergence.maxPollIntervalSeconds * 1000;
+  let interval = Math.min(input.nextIntervalMs ?? convergence.pollIntervalSeconds * 1000, maxInterval);
   const result = (
     outcome: MemberOutcome['outcome'],
     meshState: MemberOutcome['meshState'],
@@ -71,6 +77,7 @@ function* converge(
       tally,
     );
     polls += 1;
+    pollsHere += 1;
     ctx.df.setCustomStatus({
       member: work.member,
       action: work.action,
@@ -104,7 +111,7 @@ function* converge(
     }
 
     const remaining = deadline - now(ctx).getTime();
-    if (remaining <= 0 || polls >= MAX_POLLS) {
+    if (remaining <= 0) {
       return result('timeout', state.meshState, {
         error: {
           code: 'ConvergenceTimeout',
@@ -112,9 +119,18 @@ function* converge(
         },
       });
     }
-    // Back off; stretch the interval when the checks left would not otherwise reach the deadline.
-    const spread = remaining / (MAX_POLLS - polls);
-    yield* sleep(ctx, Math.min(remaining, Math.max(interval, spread)));
+    if (pollsHere >= MAX_POLLS) {
+      const next: MemberConvergeInput = {
+        ...input,
+        polls,
+        remediations,
+        nextIntervalMs: interval,
+        arm: tally.totals(),
+      };
+      ctx.df.continueAsNew(next);
+      return undefined;
+    }
+    yield* sleep(ctx, Math.min(remaining, interval));
     interval = Math.min(interval * 2, maxInterval);
   }
 }
