@@ -1,0 +1,109 @@
+/**
+ * Writes whose answer is lost (ARM committed them, the connection dropped): the pipeline sends them again, so every
+ * non-idempotent step must recognise its own earlier attempt. Each case makes exactly one write of one kind
+ * ambiguous (simulator fault override, `times: 1`) during a 4-member apply with one missing role, and checks the
+ * operation still Succeeds, the mesh converges, and the write's effect is not duplicated.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { obj, startE2E, type E2E } from '../support/harness.js';
+import type { SettingsInput } from '../../../local/simulator/index.js';
+import {
+  appliesSince,
+  clusterOf,
+  duplicateRoleAssignments,
+  lastCallSeq,
+  networkContributorGrants,
+  operations,
+  picked,
+  progress,
+  waitUntil,
+} from './support.js';
+import { createCosmosClient } from '../../../shared/state/client.js';
+import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
+import type { StateStore } from '../../../shared/state/store.js';
+
+const SCENARIO = 'generated:4?missingRole=1&traffic=true&seed=2';
+const Accepted = z.looseObject({ operationId: z.string() });
+
+let e2e: E2E;
+let store: StateStore;
+let dispose: () => void;
+
+beforeAll(async () => {
+  e2e = await startE2E({ scenario: SCENARIO, fleetName: 'fleet-generated', resyncOnStartup: false });
+  const { cosmos } = e2e.sandbox;
+  const client = createCosmosClient(
+    { endpoint: cosmos.endpoint, database: 'fleetmesh', auth: { kind: 'key', key: cosmos.key }, caFile: undefined },
+    { caPem: cosmos.certificatePem },
+  );
+  dispose = () => client.dispose();
+  store = createCosmosStateStore({ client, databaseId: 'fleetmesh', eventTtlSeconds: 3600 });
+});
+
+afterAll(async () => {
+  dispose();
+  await e2e.stop();
+});
+
+/** A fresh fleet (same subscription and tokens), one ambiguous write of `operation`, and an operator's apply. */
+async function applyWithAmbiguous(
+  operation: string,
+  settings: SettingsInput = {},
+): Promise<{ since: number; status: string; error: unknown }> {
+  const sim = e2e.sandbox.sim;
+  sim.control.loadScenario(SCENARIO, { subscriptionId: sim.subscriptionId });
+  sim.control.updateSettings(settings);
+  sim.control.setFaults({
+    overrides: [
+      { name: `ambiguous-${operation}`, match: { operations: [operation] }, ambiguousWriteRate: 1, times: 1 },
+    ],
+  });
+  const since = lastCallSeq(sim);
+  const r = await e2e.api('POST', '/meshes/demo/apply');
+  expect(r.status, r.text).toBe(202);
+  const { operationId } = Accepted.parse(r.json);
+  const op = await operations(store).waitTerminal(operationId);
+  return { since, status: op.status, error: op.error };
+}
+
+describe('an ambiguous write is recognised when it is sent again', () => {
+  it.each([
+    'clusterMeshProfiles.apply',
+    'managedClusters.createOrUpdate',
+    'roleAssignments.create',
+    'trafficManagerEndpoints.createOrUpdate',
+    'trafficManagerProfiles.createOrUpdate',
+  ])('%s', async (operation) => {
+    const { since, status, error } = await applyWithAmbiguous(operation);
+    const sim = e2e.sandbox.sim;
+    expect(sim.control.faults().overrides ?? []).toEqual([]); // the one ambiguous write happened
+    expect(status, JSON.stringify(error)).toBe('Succeeded');
+    await waitUntil('converged', () => (progress(sim).converged ? true : undefined), 60_000);
+    const fixed = picked(SCENARIO, 'missingRole').map(clusterOf);
+    expect([...networkContributorGrants(sim, fixed).values()]).toEqual([1]);
+    expect(duplicateRoleAssignments(sim)).toEqual([]);
+    expect(appliesSince(sim, since)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('an adopted apply whose members connect slowly', () => {
+  it('polls each member at the policy interval, continuing as new every 16 polls, until Connected', async () => {
+    const sim = e2e.sandbox.sim;
+    const policy = obj((await e2e.api('GET', '/meshes/demo')).json).policy;
+    const put = await e2e.api('PUT', '/meshes/demo/policy', {
+      ...obj(policy),
+      convergence: { pollIntervalSeconds: 0.05, maxPollIntervalSeconds: 0.05, memberTimeoutMinutes: 5 },
+    });
+    expect(put.status, put.text).toBe(200);
+    // Connecting takes 100 s simulated (2 s here) after the apply, which is adopted while it runs, so every member
+    // is still Connecting at its first check: about 40 checks each, 16 per execution.
+    const { status, error } = await applyWithAmbiguous('clusterMeshProfiles.apply', { timing: { connectMs: 100_000 } });
+    expect(status, JSON.stringify(error)).toBe('Succeeded');
+    const members = e2e.sandbox.host.durableHistoryStats().filter((s) => s.name === 'memberConverge');
+    const continued = members.filter((s) => s.continuedAsNew > 0);
+    expect(continued.length).toBeGreaterThan(0);
+    expect(Math.max(...members.map((s) => s.peakHistoryEvents))).toBeLessThanOrEqual(200);
+    expect(progress(sim).converged).toBe(true);
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * Support for the hardening tests (fault soak, crash campaign, event chaos, fuzzing): checks of the simulator's world
+ * (converged mesh, duplicate role assignments), the operation records in Cosmos, and the app host as a CHILD process
+ * (`node dist/local/host/cli.js`, what users run) for tests that kill it, with the simulator and Cosmos kept alive in
+ * the test process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { meshProgress, type MeshProgress, type MeshTarget } from '../../../bench/lib/mesh.js';
+import { startCosmosServer, type EmbeddedCosmosServer } from '../../../local/cosmos/server.js';
+import { demoPolicy, projectRoot } from '../../../local/sandbox/sandbox.js';
+import type { RunningSimulator } from '../../../local/simulator/index.js';
+import { generateFleetScenario, parseGeneratedName } from '../../../local/simulator/scenario/generate.js';
+import { normalizeResourceId, roleDefinitionGuid } from '../../../shared/arm/resourceId.js';
+import { MeshPolicySchema, type MeshPolicyInput } from '../../../shared/domain/index.js';
+import { createCosmosClient } from '../../../shared/state/client.js';
+import { ensureContainers } from '../../../shared/state/containers.js';
+import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
+import { isTerminalStatus, JsonObjectSchema, type Operation } from '../../../shared/state/documents.js';
+import type { StateStore } from '../../../shared/state/store.js';
+
+export const GENERATED: MeshTarget = {
+  fleet: 'fleet-generated',
+  profile: 'demo',
+  trafficResourceGroup: 'rg-traffic',
+  trafficProfile: 'fleetmesh-demo',
+};
+
+export function progress(sim: RunningSimulator, target: MeshTarget = GENERATED): MeshProgress {
+  return meshProgress(sim, target);
+}
+
+/** Role assignments that share principal, role and scope (ARM refuses them; fleetmesh must never cause one). */
+export function duplicateRoleAssignments(sim: RunningSimulator): string[] {
+  const seen = new Map<string, number>();
+  for (const a of sim.control.world().roleAssignments.values()) {
+    const key = `${a.principalId.toLowerCase()}|${roleDefinitionGuid(a.roleDefinitionId).toLowerCase()}|${normalizeResourceId(a.scope)}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen.entries()].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
+}
+
+/** Network Contributor assignments per cluster identity (by the cluster's name), from the simulator's world. */
+export function networkContributorGrants(sim: RunningSimulator, clusterNames: readonly string[]): Map<string, number> {
+  const world = sim.control.world();
+  const out = new Map<string, number>();
+  for (const name of clusterNames) {
+    const cluster = [...world.clusters.values()].find((c) => c.name === name);
+    const grants = [...world.roleAssignments.values()].filter(
+      (a) =>
+        cluster !== undefined &&
+        a.principalId.toLowerCase() === cluster.identityPrincipalId.toLowerCase() &&
+        roleDefinitionGuid(a.roleDefinitionId).toLowerCase() === '4d97b98b-1d4f-4787-a291-c67834d212e7',
+    );
+    out.set(name, grants.length);
+  }
+  return out;
+}
+
+/** Successful apply POSTs in the simulator's call log after `sinceSeq`. */
+export function appliesSince(sim: RunningSimulator, sinceSeq: number): number {
+  return sim.control
+    .calls(sinceSeq)
+    .filter((c) => c.operation === 'clusterMeshProfiles.apply' && c.method === 'POST' && c.status < 300).length;
+}
+
+export function lastCallSeq(sim: RunningSimulator): number {
+  return sim.control.calls().at(-1)?.seq ?? 0;
+}
+
+const Misconfigured = z.looseObject({ misconfigured: z.record(z.string(), z.array(z.string())) });
+
+/** The members the generator picks for a knob of a `generated:N?...` scenario name (same options, same picks). */
+export function picked(scenario: string, knob: string): string[] {
+  return Misconfigured.parse(generateFleetScenario(parseGeneratedName(scenario)).metadata).misconfigured[knob] ?? [];
+}
+
+/** Generated member `member-NNN` runs on cluster `aks-NNN`. */
+export function clusterOf(member: string): string {
+  return member.replace(/^member-/, 'aks-');
+}
+
+export interface Operations {
+  /** Every operation of the profile (newest first), up to 100. */
+  all(): Promise<Operation[]>;
+  get(id: string): Promise<Operation | undefined>;
+  waitTerminal(id: string, timeoutMs?: number): Promise<Operation>;
+}
+
+export function operations(store: StateStore, profile = 'demo'): Operations {
+  return {
+    all: () => store.listOperations(profile, { limit: 100 }),
+    get: async (id) => (await store.getOperation(id))?.value,
+    waitTerminal: (id, timeoutMs = 120_000) =>
+      waitUntil(
+        `operation ${id} to finish`,
+        async () => {
+          const op = (await store.getOperation(id))?.value;
+          return op && isTerminalStatus(op.status) ? op : undefined;
+        },
+        timeoutMs,
+      ),
+  };
+}
+
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 120_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The app host as a child process, with the simulator and Cosmos in the test process
+
+export interface Infra {
+  readonly cosmos: EmbeddedCosmosServer;
+  readonly store: StateStore;
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly settingsFile: string;
+  readonly keysFile: string;
+  readonly functionKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Cosmos (containers created, the policy seeded), certificates, the host's settings and keys files, and a durable
+ * data directory, for an app host run as a child process against `sim`.
+ */
+export async function startInfra(
+  sim: RunningSimulator,
+  options: { fleet: string; policy?: MeshPolicyInput; timeFactor: number; appSettings?: Record<string, string> },
+): Promise<Infra> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleetmesh-hardening-'));
+  const cosmos = await startCosmosServer();
+  const client = createCosmosClient(
+    { endpoint: cosmos.endpoint, database: 'fleetmesh', auth: { kind: 'key', key: cosmos.key }, caFile: undefined },
+    { caPem: cosmos.certificatePem },
+  );
+  await ensureContainers(client, 'fleetmesh');
+  const store = createCosmosStateStore({ client, databaseId: 'fleetmesh', eventTtlSeconds: 86_400 });
+  const policy = options.policy ?? demoPolicy(options.timeFactor);
+  await store.putPolicy('demo', JsonObjectSchema.parse(MeshPolicySchema.parse(policy)), 'test');
+  const simCert = path.join(dir, 'sim.pem');
+  const cosmosCert = path.join(dir, 'cosmos.pem');
+  writeFileSync(simCert, sim.certificatePem);
+  writeFileSync(cosmosCert, cosmos.certificatePem);
+  const functionKey = 'hardening-function-key-0123456789';
+  const keysFile = path.join(dir, 'keys.json');
+  writeFileSync(
+    keysFile,
+    JSON.stringify({
+      masterKey: 'hardening-master-key-0123456789',
+      functionKeys: { default: functionKey },
+      systemKeys: { eventgrid_extension: 'hardening-eventgrid-key-0123456789' },
+    }),
+  );
+  const settingsFile = path.join(dir, 'settings.json');
+  writeFileSync(
+    settingsFile,
+    JSON.stringify({
+      FLEETMESH_SUBSCRIPTION_ID: sim.subscriptionId,
+      FLEETMESH_FLEET_RESOURCE_GROUP: 'rg-fleet',
+      FLEETMESH_FLEET_NAME: options.fleet,
+      FLEETMESH_ARM_ENDPOINT: sim.endpoint,
+      FLEETMESH_ARM_AUTH: 'static',
+      FLEETMESH_ARM_STATIC_TOKEN: sim.tokens['fleetmesh'] ?? '',
+      FLEETMESH_ARM_CA_FILE: simCert,
+      FLEETMESH_COSMOS_ENDPOINT: cosmos.endpoint,
+      FLEETMESH_COSMOS_AUTH: 'key',
+      FLEETMESH_COSMOS_KEY: cosmos.key,
+      FLEETMESH_COSMOS_CA_FILE: cosmosCert,
+      FLEETMESH_TASK_HUB: 'fleetmesh',
+      FLEETMESH_RESYNC_SCHEDULE: '0 0 0 1 1 *',
+      FLEETMESH_RESYNC_ON_STARTUP: 'false',
+      FLEETMESH_LOG_LEVEL: 'warn',
+      ...options.appSettings,
+    }),
+  );
+  return {
+    cosmos,
+    store,
+    dir,
+    dataDir: path.join(dir, 'data'),
+    settingsFile,
+    keysFile,
+    functionKey,
+    async stop() {
+      client.dispose();
+      await cosmos.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ReadySchema = z.looseObject({ event: z.literal('ready'), url: z.string(), resumedInstances: z.number() });
+
+export interface AppHost {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly resumedInstances: number;
+  /** stderr lines so far. */
+  logs(): string[];
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  api(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }>;
+}
+
+/** `node dist/local/host/cli.js --app <repo> --port 0 --data --keys --settings`, resolved when it prints ready. */
+export function spawnAppHost(infra: Infra): Promise<AppHost> {
+  const root = projectRoot();
+  const args = [
+    path.join(root, 'dist/local/host/cli.js'),
+    '--app',
+    root,
+    '--port',
+    '0',
+    '--data',
+    infra.dataDir,
+    '--keys',
+    infra.keysFile,
+    '--settings',
+    infra.settingsFile,
+  ];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  let rest = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    stderr.push(...lines);
+    if (stderr.length > 2000) stderr.splice(0, stderr.length - 2000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timeout = setTimeout(() => {
+      void kill();
+      reject(new Error(`app host not ready within 60 s; stderr:\n${stderr.slice(-20).join('\n')}`));
+    }, 60_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      // The app may log on stdout before the host's ready line: find the line that says ready.
+      for (const line of out.split('\n')) {
+        if (!line.includes('"event":"ready"')) continue;
+        const ready = ReadySchema.safeParse(JSON.parse(line));
+        if (!ready.success) continue;
+        clearTimeout(timeout);
+        out = '';
+        const url = ready.data.url;
+        resolve({
+          url,
+          child,
+          resumedInstances: ready.data.resumedInstances,
+          logs: () => [...stderr],
+          kill,
+          async api(method, route, body) {
+            const r = await fetch(`${url}/api${route}`, {
+              method,
+              headers: {
+                'x-functions-key': infra.functionKey,
+                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              },
+              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            });
+            const text = await r.text();
+            let json: unknown;
+            try {
+              json = text ? JSON.parse(text) : undefined;
+            } catch {
+              json = undefined;
+            }
+            return { status: r.status, json, text };
+          },
+        });
+        return;
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timeout);
+      reject(
+        new Error(`app host exited (${code ?? signal ?? '?'}) before ready; stderr:\n${stderr.slice(-20).join('\n')}`),
+      );
+    });
+  });
+}
+
+/** A small seeded generator (mulberry32), so a failing campaign can be replayed with the same choices. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
