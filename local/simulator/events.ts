@@ -2,7 +2,8 @@
  * Event Grid delivery of the ARM events `Microsoft.Resources.Resource{Write,Delete,Action}{Success,Failure}` (Event Grid
  * schema, data fields of reference §3.2) to webhook subscriptions, with the subscription filters `subjectBeginsWith`,
  * `subjectEndsWith` and `includedEventTypes` (case-insensitive), header `aeg-event-type: Notification`, batches sent as
- * a JSON array, retries with exponential backoff (simulated time), and optional duplication and reordering.
+ * a JSON array, retries with exponential backoff (simulated time), and optional duplication (`duplicateRate`, each
+ * duplicated batch delivered `duplicateCopies` more times), reordering, and loss (`dropRate`: never delivered).
  *
  * Which writes produce events: every successful PUT, PATCH, DELETE or POST action ARM accepted, when it completes
  * (a long-running operation emits when it ends, `...Failure` if it failed). State changes the service makes on its
@@ -252,7 +253,25 @@ export class EventHub {
     });
   }
 
+  private record(state: SubscriptionState, batch: Batch, outcome: number | string): void {
+    this.deliveries.push({
+      subscription: state.sub.name,
+      eventIds: batch.events.map((e) => e.id),
+      attempt: batch.attempt,
+      outcome,
+      at: this.clock.nowIso(),
+      duplicate: batch.duplicate,
+    });
+    if (this.deliveries.length > 10_000) this.deliveries.splice(0, this.deliveries.length - 10_000);
+  }
+
   private async deliver(state: SubscriptionState, batch: Batch): Promise<void> {
+    const dropRate = this.settings().events.dropRate;
+    // Drawn only when drops are on, so runs without them keep their seeded sequence.
+    if (batch.attempt === 0 && !batch.duplicate && dropRate > 0 && this.random.chance(dropRate)) {
+      this.record(state, batch, 'dropped');
+      return;
+    }
     batch.attempt += 1;
     let outcome: number | string;
     try {
@@ -274,20 +293,14 @@ export class EventHub {
     } catch (error) {
       outcome = error instanceof Error ? `${error.name}: ${error.message}` : 'delivery failed';
     }
-    this.deliveries.push({
-      subscription: state.sub.name,
-      eventIds: batch.events.map((e) => e.id),
-      attempt: batch.attempt,
-      outcome,
-      at: this.clock.nowIso(),
-      duplicate: batch.duplicate,
-    });
-    if (this.deliveries.length > 10_000) this.deliveries.splice(0, this.deliveries.length - 10_000);
+    this.record(state, batch, outcome);
     const delivered = typeof outcome === 'number' && outcome >= 200 && outcome < 300;
     const settings = this.settings().events;
     if (delivered) {
       if (!batch.duplicate && this.random.chance(settings.duplicateRate)) {
-        state.queue.push({ events: batch.events, attempt: 0, duplicate: true });
+        for (let copy = 0; copy < settings.duplicateCopies; copy++) {
+          state.queue.push({ events: batch.events, attempt: 0, duplicate: true });
+        }
       }
       return;
     }

@@ -50,6 +50,13 @@ export const EventDeliverySchema = z
   .object({
     /** Probability that a delivered batch is delivered a second time. */
     duplicateRate: z.number().min(0).max(1).default(0),
+    /** Extra deliveries of a duplicated batch (1: delivered twice; 2: three times). */
+    duplicateCopies: z.int().min(1).max(10).default(1),
+    /**
+     * Probability that a batch is lost: never delivered (recorded with outcome `dropped`), as when Event Grid gives up
+     * on an event. Only a resync notices what such an event said.
+     */
+    dropRate: z.number().min(0).max(1).default(0),
     /** Deliver pending batches in a random (seeded) order instead of the order they were produced. */
     reorder: z.boolean().default(false),
     /** Retry schedule after a failed delivery: initial delay (simulated ms), doubled each attempt. */

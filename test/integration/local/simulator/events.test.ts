@@ -191,6 +191,34 @@ describe('ARM events to webhooks', () => {
     expect(sim.control.deliveries().map((d) => d.duplicate)).toEqual([false, true]);
   });
 
+  it('delivers a duplicated batch duplicateCopies more times', async () => {
+    sim.control.updateSettings({ events: { duplicateRate: 1, duplicateCopies: 2 } });
+    sim.control.addEventSubscription({ name: 'triple', endpoint: hook.url });
+    await arm.put(arm.fleet('/clusterMeshProfiles/p1'), { properties: {} });
+    await waitFor(() => (hook.received.length >= 3 ? true : undefined), 'three deliveries');
+    const ids = hook.events().map((e) => at(e, 'id'));
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+    expect(sim.control.deliveries().map((d) => d.duplicate)).toEqual([false, true, true]);
+  });
+
+  it('drops about dropRate of the batches, recording them as dropped and never delivering them', async () => {
+    sim.control.updateSettings({ events: { dropRate: 0.5 } });
+    sim.control.addEventSubscription({ name: 'lossy', endpoint: hook.url });
+    const names = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    for (const name of names) await arm.put(arm.fleet(`/clusterMeshProfiles/${name}`), { properties: {} });
+    await waitFor(
+      () => (sim.control.deliveries().filter((d) => d.attempt <= 1).length >= names.length ? true : undefined),
+      'a decision for every event',
+    );
+    const dropped = sim.control.deliveries().filter((d) => d.outcome === 'dropped');
+    expect(dropped.length).toBeGreaterThan(5);
+    expect(dropped.length).toBeLessThan(35);
+    const received = new Set(hook.events().map((e) => at(e, 'id')));
+    expect(received.size).toBe(names.length - dropped.length);
+    for (const d of dropped) for (const id of d.eventIds) expect(received.has(id)).toBe(false);
+  });
+
   it('batches events that queue up, and reorders pending batches when asked to', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
