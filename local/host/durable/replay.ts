@@ -275,7 +275,9 @@ class ReplaySimulator {
   private raise(event: HistoryEvent): void {
     const name = event.Name ?? '';
     const waiters = this.openEvents.get(name);
-    if (waiters && waiters.length > 0) {
+    // After the orchestrator continued as new, no code of this execution runs again: an event raised now (even for a
+    // wait it left open) was seen by nobody and belongs to the next execution.
+    if (!this.stopped && waiters && waiters.length > 0) {
       const leaf = waiters.pop();
       if (waiters.length === 0) this.openEvents.delete(name);
       if (leaf) {

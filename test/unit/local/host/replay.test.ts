@@ -134,6 +134,29 @@ describe('replay of orchestrator actions against history', () => {
     expect(out.unconsumedEvents.map((e) => e.Input)).toEqual(['2']);
   });
 
+  it('carries over an event raised after the orchestrator continued as new, even for a wait it left open', () => {
+    // Task.any([a, wait 'go']) won by 'a'; then activity 'b'; its completion and a 'go' arrive in one episode: the
+    // orchestrator continued as new on b's result without seeing 'go', so 'go' belongs to the next execution.
+    const events = [
+      ...started,
+      scheduled(0, 'a'),
+      os(),
+      done(0),
+      scheduled(1, 'b'),
+      os(),
+      done(1),
+      history.eventRaised({ timestamp: T1, name: 'go', input: '7' }),
+    ];
+    const out = replay(events, [
+      { actionType: 11, compoundActions: [act('a'), { actionType: 6, externalEventName: 'go' }] },
+      act('b'),
+      { actionType: 4, input: 1 },
+    ]);
+    expect(out.mismatch).toBeUndefined();
+    expect(out.continueAsNew).toEqual({ inputJson: '1' });
+    expect(out.unconsumedEvents.map((e) => e.Input)).toEqual(['7']);
+  });
+
   it('gives sub-orchestrations the parent:id instance id unless one is named', () => {
     const out = replay(started, [
       { actionType: 2, functionName: 's', input: { a: 1 } },
