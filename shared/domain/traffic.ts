@@ -145,11 +145,11 @@ export function computeTrafficPlan(input: TrafficPlanInput): TrafficPlan {
       );
     }
     for (const held of backends.held) {
-      const name = endpointName(profile, service, held.name);
+      const name = endpointName(profile, service, held.member.name);
       const actual = findEndpoint(owned, name);
       if (!actual) continue;
       claimed.add(name);
-      serviceChanges.push(keep(actual, name, service, held.name, 'held: the member label is not a valid weight'));
+      serviceChanges.push(keep(actual, name, service, held.member.name, held.reason));
     }
     for (const actual of owned) {
       const parsed = parseEndpointName(actual.name ?? '', profile);
@@ -239,15 +239,15 @@ function backendsFor(
   meshMembers: readonly FleetMember[],
   input: TrafficPlanInput,
   ineligible: IneligibleBackend[],
-): { eligible: EligibleBackend[]; held: FleetMember[] } {
+): { eligible: EligibleBackend[]; held: { member: FleetMember; reason: string }[] } {
   const eligible: EligibleBackend[] = [];
-  const held: FleetMember[] = [];
+  const held: { member: FleetMember; reason: string }[] = [];
   const skip = (member: FleetMember, reason: IneligibleReason, message: string) =>
     ineligible.push({ service, member: member.name, reason, message });
   for (const member of meshMembers) {
     const weight = memberWeight(member, input.memberWeights);
     if (weight === 'invalid') {
-      held.push(member);
+      held.push({ member, reason: 'held: the member label is not a valid weight' });
       skip(
         member,
         'invalidWeightLabel',
@@ -262,7 +262,14 @@ function backendsFor(
     const clusterId = member.properties.clusterResourceId;
     const publicIps = input.publicIps[normalizeResourceId(clusterId)];
     if (!publicIps) {
-      skip(member, 'publicIpsUnknown', `the public IPs of cluster ${clusterId}'s node resource group were not read`);
+      // Not knowing is no reason to change anything: a read that failed (throttled, a 5xx after the retries) must
+      // not delete the endpoint of a healthy member. The next sync reads again.
+      held.push({ member, reason: 'held: the public IPs of its node resource group could not be read' });
+      skip(
+        member,
+        'publicIpsUnknown',
+        `the public IPs of cluster ${clusterId}'s node resource group were not read; the member's endpoints are left as they are`,
+      );
       continue;
     }
     const ip = servicePublicIp(service, publicIps);

@@ -161,7 +161,6 @@ describe('members that are not eligible', () => {
 
   it.each<[string, Partial<TrafficPlanInput>, string, string]>([
     ['weight 0 from policy', { memberWeights: { b: 0 } }, 'weightZero', 'the member weight is 0'],
-    ['node resource group not read', { publicIps: ipsFor(['a']) }, 'publicIpsUnknown', 'were not read'],
     [
       'no public IP tagged for the service',
       { publicIps: { ...ipsFor(['a']), [normalizeResourceId(clusterIdOf('b'))]: [pip('b', 'other/svc')] } },
@@ -220,6 +219,23 @@ describe('members that are not eligible', () => {
         message: `label ${MEMBER_WEIGHT_LABEL}='heavy' is not an integer 0–1000; the member's endpoints are left as they are`,
       },
     ]);
+  });
+
+  it('public IPs that could not be read hold the member: its endpoint is left as it is, not deleted', () => {
+    const plan = computeTrafficPlan(
+      input({
+        members: [meshMember('a'), meshMember('b')],
+        endpoints: [stale('a'), endpoint(nameOf('b'), pip('b').id, 500, 'Enabled')],
+        publicIps: ipsFor(['a']),
+      }),
+    );
+    expect(actions(plan)).toEqual([
+      ['update', 'a', 1000, 'Enabled'],
+      ['none', 'b', 500, 'Enabled'],
+    ]);
+    expect(plan.changes[1]?.reason).toBe('held: the public IPs of its node resource group could not be read');
+    expect(plan.ineligible).toMatchObject([{ member: 'b', reason: 'publicIpsUnknown' }]);
+    expect(plan.ineligible[0]?.message).toContain("were not read; the member's endpoints are left as they are");
   });
 
   it('a held member without an endpoint gets none', () => {
