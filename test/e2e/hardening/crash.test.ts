@@ -4,8 +4,9 @@
  * runs as users run it, `node dist/local/host/cli.js --app <repo> --data <dir> ...`, as a child process.
  *
  * Each trial loads a fresh generated fleet (5 members, 2 of them missing Network Contributor, Traffic Manager
- * service IPs), asks for an apply over HTTP, kills the host after a random delay (every fourth trial kills it a second
- * time while it resumes), restarts it, and checks: the operation Succeeded, every member Connected with its enabled
+ * service IPs), asks for an apply over HTTP, kills the host (even trials after a random delay, odd trials right after a
+ * randomly chosen kind of write was answered; every fourth trial kills it a second time while it resumes), restarts
+ * it, and checks: the operation Succeeded, every member Connected with its enabled
  * Traffic Manager endpoint, exactly one Network Contributor assignment per fixed identity (no duplicate anywhere),
  * and at most two successful apply POSTs (one, plus one when the kill landed between the apply being accepted and
  * the activity's result being recorded: activities run at least once).
@@ -40,6 +41,28 @@ const KILL_WINDOW_MS = 1500;
 
 const Accepted = z.looseObject({ operationId: z.string() });
 
+/** The writes of an apply, one of which odd trials kill right after. */
+const WRITES = [
+  'roleAssignments.create',
+  'managedClusters.createOrUpdate',
+  'clusterMeshProfiles.apply',
+  'trafficManagerProfiles.createOrUpdate',
+  'trafficManagerEndpoints.createOrUpdate',
+] as const;
+
+/**
+ * Waits until `trigger` (an ARM operation) has been answered since `since` in the simulator's call log, or until
+ * `deadline`; returns the milliseconds waited.
+ */
+async function killPoint(trigger: string | undefined, since: number, deadline: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() < deadline) {
+    if (trigger && sim.control.calls(since).some((c) => c.operation === trigger && c.status < 300)) break;
+    await new Promise((r) => setTimeout(r, trigger ? 1 : Math.max(1, deadline - Date.now())));
+  }
+  return Date.now() - started;
+}
+
 let sim: RunningSimulator;
 let infra: Infra;
 
@@ -64,6 +87,7 @@ describe('crash campaign', () => {
     const outcomes: {
       trial: number;
       killAfterMs: number;
+      trigger: string;
       phase: string;
       resumeKill: boolean;
       applies: number;
@@ -81,8 +105,11 @@ describe('crash campaign', () => {
         expect(answer.status, answer.text).toBe(202);
         const { operationId } = Accepted.parse(answer.json);
 
-        const killAfterMs = Math.floor(random() * KILL_WINDOW_MS);
-        await new Promise((r) => setTimeout(r, killAfterMs));
+        // Odd trials kill right after a write of a randomly chosen kind was answered (before the app can record
+        // its result: the step runs again after the restart); even trials at a random moment.
+        const trigger = trial % 2 === 1 ? WRITES[Math.floor(random() * WRITES.length)] : undefined;
+        const killAt = Date.now() + Math.floor(random() * KILL_WINDOW_MS);
+        const killAfterMs = await killPoint(trigger, since, trigger ? Date.now() + KILL_WINDOW_MS * 2 : killAt);
         await host.kill('SIGKILL');
         const atKill = await ops.get(operationId);
         const phase = atKill ? `${atKill.status}/${atKill.phase ?? '-'}` : 'not recorded';
@@ -96,7 +123,14 @@ describe('crash campaign', () => {
         }
         host = await spawnAppHost(infra);
 
-        const op = await ops.waitTerminal(operationId);
+        const op = await ops.waitTerminal(operationId, 60_000).catch(async (e: unknown) => {
+          const running = await host?.durable('instances?runtimeStatus=Running,Pending');
+          throw new Error(
+            `trial ${trial} (killed ${killAfterMs} ms after the apply, trigger ${trigger ?? 'time'}, ${phase}): ` +
+              `${e instanceof Error ? e.message : String(e)}; running: ${JSON.stringify(running)}; ` +
+              `host log: ${host?.logs().slice(-15).join('\n')}`,
+          );
+        });
         expect(op.status, `trial ${trial} (kill after ${killAfterMs} ms): ${JSON.stringify(op.error)}`).toBe(
           'Succeeded',
         );
@@ -107,7 +141,15 @@ describe('crash campaign', () => {
         const applies = appliesSince(sim, since);
         expect(applies, `trial ${trial}`).toBeGreaterThanOrEqual(1);
         expect(applies, `trial ${trial}`).toBeLessThanOrEqual(2);
-        outcomes.push({ trial, killAfterMs, phase, resumeKill, applies, seconds: (Date.now() - started) / 1000 });
+        outcomes.push({
+          trial,
+          killAfterMs,
+          trigger: trigger ?? 'time',
+          phase,
+          resumeKill,
+          applies,
+          seconds: (Date.now() - started) / 1000,
+        });
       }
       expect(host?.logs().filter((l) => l.includes('unreadable instance record'))).toEqual([]);
     } finally {
@@ -116,9 +158,12 @@ describe('crash campaign', () => {
     const twice = outcomes.filter((o) => o.applies === 2).length;
     const phases = new Map<string, number>();
     for (const o of outcomes) phases.set(o.phase, (phases.get(o.phase) ?? 0) + 1);
+    const triggers = new Map<string, number>();
+    for (const o of outcomes) triggers.set(o.trigger, (triggers.get(o.trigger) ?? 0) + 1);
     console.log(
       `crash campaign (seed ${SEED}): ${outcomes.length} applies, ${outcomes.length + outcomes.filter((o) => o.resumeKill).length} kills; ` +
         `${twice} trial(s) applied twice (the kill landed after the apply was accepted, before its result was recorded); ` +
+        `killed after: ${[...triggers.entries()].map(([p, n]) => `${p} ×${n}`).join(', ')}; ` +
         `operation at the kill: ${[...phases.entries()].map(([p, n]) => `${p} ×${n}`).join(', ')}`,
     );
     expect(outcomes).toHaveLength(TRIALS);

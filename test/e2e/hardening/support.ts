@@ -33,6 +33,30 @@ export function progress(sim: RunningSimulator, target: MeshTarget = GENERATED):
   return meshProgress(sim, target);
 }
 
+/**
+ * The mesh is exactly what the labels say: every member labelled with the selector Connected with one enabled
+ * Traffic Manager endpoint, every other member out of the mesh, and no endpoint for anyone else.
+ */
+export function meshMatchesLabels(sim: RunningSimulator, target: MeshTarget = GENERATED): boolean {
+  const world = sim.control.world();
+  const members = [...world.members.values()].filter((m) =>
+    m.fleetKey.endsWith(`/fleets/${target.fleet.toLowerCase()}`),
+  );
+  const labelled = members.filter((m) => m.labels['mesh'] === 'demo');
+  const others = members.filter((m) => m.labels['mesh'] !== 'demo');
+  const p = meshProgress(sim, target);
+  const tm = [...world.trafficProfiles.values()].find(
+    (x) => x.name.toLowerCase() === target.trafficProfile.toLowerCase(),
+  );
+  return (
+    p.converged &&
+    p.selected === labelled.length &&
+    others.every((m) => m.mesh === undefined) &&
+    p.enabledEndpoints === labelled.length &&
+    (tm?.endpoints.size ?? 0) === labelled.length
+  );
+}
+
 /** Role assignments that share principal, role and scope (ARM refuses them; fleetmesh must never cause one). */
 export function duplicateRoleAssignments(sim: RunningSimulator): string[] {
   const seen = new Map<string, number>();
@@ -169,7 +193,7 @@ export async function startInfra(
   writeFileSync(
     keysFile,
     JSON.stringify({
-      masterKey: 'hardening-master-key-0123456789',
+      masterKey: MASTER_KEY,
       functionKeys: { default: functionKey },
       systemKeys: { eventgrid_extension: 'hardening-eventgrid-key-0123456789' },
     }),
@@ -212,6 +236,8 @@ export async function startInfra(
   };
 }
 
+const MASTER_KEY = 'hardening-master-key-0123456789';
+
 const ReadySchema = z.looseObject({ event: z.literal('ready'), url: z.string(), resumedInstances: z.number() });
 
 export interface AppHost {
@@ -222,6 +248,8 @@ export interface AppHost {
   logs(): string[];
   kill(signal?: NodeJS.Signals): Promise<void>;
   api(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }>;
+  /** GET on the host's durable API (`/runtime/webhooks/durabletask/<path>`, master key), for diagnostics. */
+  durable(pathAndQuery: string): Promise<unknown>;
 }
 
 /** `node dist/local/host/cli.js --app <repo> --port 0 --data --keys --settings`, resolved when it prints ready. */
@@ -278,6 +306,16 @@ export function spawnAppHost(infra: Infra): Promise<AppHost> {
           resumedInstances: ready.data.resumedInstances,
           logs: () => [...stderr],
           kill,
+          async durable(pathAndQuery) {
+            const sep = pathAndQuery.includes('?') ? '&' : '?';
+            const r = await fetch(`${url}/runtime/webhooks/durabletask/${pathAndQuery}${sep}code=${MASTER_KEY}`);
+            const text = await r.text();
+            try {
+              return JSON.parse(text) as unknown;
+            } catch {
+              return text;
+            }
+          },
           async api(method, route, body) {
             const r = await fetch(`${url}/api${route}`, {
               method,
