@@ -338,6 +338,14 @@ class Simulator {
     scenario: ReturnType<typeof parseScenario>,
     ids: { subscriptionId: string | undefined; tenantId: string | undefined },
   ): World {
+    return this.activate(this.build(scenario, ids));
+  }
+
+  /** Builds the world of a scenario without touching the running one (a bad scenario throws here). */
+  private build(
+    scenario: ReturnType<typeof parseScenario>,
+    ids: { subscriptionId: string | undefined; tenantId: string | undefined },
+  ): ReturnType<typeof loadScenario> {
     const previous = new Map(this.tokensByName);
     for (const [name, token] of Object.entries(this.options.tokens ?? {})) previous.set(name, token);
     const pinnedPrincipals = scenario.principals.map((p) => {
@@ -353,6 +361,11 @@ class Simulator {
         now: this.clock.nowIso(),
       },
     );
+    return loaded;
+  }
+
+  /** Makes a built world the running one. */
+  private activate(loaded: ReturnType<typeof loadScenario>): World {
     this.worldValue = loaded.world;
     this.tokensByName = new Map(loaded.tokens);
     this.tokenIndex = new Map();
@@ -370,12 +383,15 @@ class Simulator {
   loadScenario(input: string | ScenarioInput, ids: { subscriptionId?: string; tenantId?: string } = {}): void {
     const scenario = parseScenario(resolveScenario(input));
     const settings = this.mergeSettings(scenario.settings);
-    this.installSettings(settings);
-    this.install(scenario, {
+    // Everything that can refuse the scenario happens before anything changes: a rejected scenario leaves the
+    // running world and settings as they were.
+    const loaded = this.build(scenario, {
       subscriptionId:
         ids.subscriptionId ?? this.options.subscriptionId ?? scenario.subscriptionId ?? this.worldValue.subscriptionId,
       tenantId: ids.tenantId ?? this.options.tenantId ?? scenario.tenantId ?? this.worldValue.tenantId,
     });
+    this.installSettings(settings);
+    this.activate(loaded);
   }
 
   private installSettings(settings: Settings): void {

@@ -167,6 +167,30 @@ describe('control API', () => {
   });
 });
 
+describe('a rejected scenario', () => {
+  it('changes nothing: neither the settings it carries nor the world', async () => {
+    const before = sim.control.settings();
+    const members = (): number => sim.control.world().members.size;
+    const count = members();
+    // Valid settings, but a member of an undeclared cluster: refused when the world is built.
+    const bad = await arm.post('/_sim/scenario', {
+      ...admin(),
+      body: {
+        scenario: {
+          settings: { timeFactor: 0, pageSize: 3 },
+          fleets: [
+            { resourceGroup: 'rg', name: 'f', location: 'eastus', members: [{ name: 'm', cluster: 'rg/none' }] },
+          ],
+        },
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(at(bad.json, 'error', 'target')).toBe('fleets[0].members[0].cluster');
+    expect(sim.control.settings()).toEqual(before);
+    expect(members()).toBe(count);
+  });
+});
+
 describe('CLI', () => {
   let dir: string;
   beforeAll(() => {
