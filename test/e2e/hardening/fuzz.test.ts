@@ -248,12 +248,12 @@ describe('fuzzing', () => {
     });
     const brokenEvent = fc
       .tuple(validEvent, fc.constantFrom(...required), fc.oneof(fc.constant(undefined), notAString, fc.constant('')))
-      .map(([event, field, value]) => {
-        const copy: Record<string, unknown> = { ...event };
-        if (value === undefined) delete copy[field];
-        else copy[field] = value;
-        return copy;
-      });
+      .map(([event, field, value]) =>
+        Object.fromEntries([
+          ...Object.entries(event).filter(([k]) => k !== field),
+          ...(value === undefined ? [] : [[field, value] as const]),
+        ]),
+      );
     const deliveries = fc.oneof(
       notJson.map((body) => ({ body, type: 'Notification' })),
       jsonNotObject
@@ -409,7 +409,7 @@ function mutate(base: unknown, a: number, b: number, op: string, value: unknown,
     else holder[i] = value;
   } else {
     const k = String(at);
-    if (op === 'remove') delete holder[k];
+    if (op === 'remove') Reflect.deleteProperty(holder, k);
     else if (op === 'add') holder[key || `extra${b}`] = value;
     else holder[k] = value;
   }
