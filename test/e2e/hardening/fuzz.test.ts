@@ -156,12 +156,13 @@ const badProfile = fc
   .oneof(
     fc.string({ minLength: 1, maxLength: 80 }),
     fc.stringMatching(/^[a-z0-9-]{64,90}$/),
-    fc.constantFrom('-demo', 'demo-', 'Demo', 'de mo', 'dé', '..', 'demo.x'),
+    fc.constantFrom('-demo', 'demo-', 'Demo', 'de mo', 'dé', '...', 'demo.x'),
   )
-  .filter((p) => !PROFILE.test(p) || p.length > 63);
+  // '.' and '..' are dot segments: the client's URL parser resolves them away before anything is sent.
+  .filter((p) => (!PROFILE.test(p) || p.length > 63) && p !== '.' && p !== '..');
 const badOperationId = fc
   .oneof(fc.string({ minLength: 1, maxLength: 80 }), fc.constantFrom('demo', 'demo.', '.x', 'demo.not-a-uuid'))
-  .filter((id) => !/^[a-z0-9-]+\.[0-9a-f-]{36}$/.test(id));
+  .filter((id) => !/^[a-z0-9-]+\.[0-9a-f-]{36}$/.test(id) && id !== '.' && id !== '..');
 const queryString = fc.oneof(
   fc.constant(''),
   fc.string({ maxLength: 60 }).map((q) => `?${encodeURIComponent(q)}`),
