@@ -34,7 +34,13 @@ const MeshSchema = z
       .object({
         runtimeStatus: z.string(),
         status: z
-          .object({ phase: z.string(), operationId: z.string().optional(), trigger: z.string().optional() })
+          .object({
+            phase: z.string(),
+            operationId: z.string().optional(),
+            trigger: z.string().optional(),
+            cycles: z.number().optional(),
+            lastDecision: z.string().nullable().optional(),
+          })
           .loose()
           .nullable(),
       })
@@ -141,6 +147,8 @@ export class Narrator {
       this.say(
         `Planning mesh '${this.profile}': reading the fleet, the profile and every member's cluster, network and roles.`,
       );
+    } else if (phase === 'idle' && mesh.reconciler?.status?.lastDecision === 'nothingToDo') {
+      this.say('Looked again: nothing to add or remove, Traffic Manager checked. Waiting for the next change.');
     } else if (phase.startsWith('stopped')) {
       this.say(`Mesh profile '${this.profile}' does not exist; fleetmesh stops watching it until it appears.`);
     }
