@@ -80,6 +80,11 @@ export const PlanRequestSchema = z.object({
   memberSelector: z.string().max(512).nullable().default(null),
   /** Compute the Traffic Manager changes too (the plan route shows them; the apply syncs traffic itself). */
   includeTraffic: z.boolean().default(false),
+  /**
+   * `always` (the plan route, meshApply) or `whenChanging`: skip the preflight reads when the plan adds, removes and
+   * repairs nothing (the reconciler's resyncs of a converged mesh, where they would be hundreds of reads for nothing).
+   */
+  preflight: z.enum(['always', 'whenChanging']).default('always'),
 });
 export type PlanRequest = z.input<typeof PlanRequestSchema>;
 
@@ -105,6 +110,8 @@ export interface MeshPlanResult {
   readonly selectorChanges: boolean;
   readonly plan: WhatIfPlan;
   readonly findings: readonly PreflightFinding[];
+  /** False when preflight was skipped (`preflight: 'whenChanging'` and nothing to change). */
+  readonly preflightRan: boolean;
   readonly blocked: boolean;
   readonly fixes: readonly NetworkRoleFix[];
   readonly policy: MeshPolicy;

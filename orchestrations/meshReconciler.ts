@@ -139,7 +139,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     plan = yield* callActivity(
       ctx,
       Activities.computePlan,
-      { profile, memberSelector: request?.memberSelector ?? null },
+      { profile, memberSelector: request?.memberSelector ?? null, preflight: request ? 'always' : 'whenChanging' },
       MeshPlanResultSchema,
       tally,
     );

@@ -212,6 +212,20 @@ describe('a mesh from first apply to clean-up', () => {
     expect(arr(op.approvals).map((a) => obj(a).decision)).toEqual(['approve']);
   });
 
+  it('resyncs a converged mesh without the preflight reads (no VNet is read when nothing would change)', async () => {
+    const vnetReads = (): number => calls('virtualNetworks.get');
+    const cycles = async (): Promise<number> => {
+      const body = obj((await e2e.api('GET', '/meshes/demo')).json);
+      return Number(obj(obj(body.reconciler).status).cycles);
+    };
+    const before = vnetReads();
+    const start = await cycles();
+    await waitFor('two more reconciler cycles (resyncs)', async () =>
+      (await cycles()) >= start + 2 ? true : undefined,
+    );
+    expect(vnetReads()).toBe(before);
+  });
+
   it('f. restores a Traffic Manager endpoint edited outside fleetmesh on the next resync', async () => {
     const view = await mesh();
     const endpoint = view.trafficManager?.endpoints.find((e) => e.member === 'member-east');

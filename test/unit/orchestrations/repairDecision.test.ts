@@ -30,6 +30,7 @@ function plan(rows: WhatIfRow[], fixes: string[], blocked = false): MeshPlanResu
       summary: { add: 0, remove: 0, none: rows.length, error: 0, membersAfterApply: rows.length },
     },
     findings: [],
+    preflightRan: true,
     blocked,
     fixes: fixes.map((member) => ({
       member,
