@@ -317,3 +317,24 @@ export const OutcomeEventSchema = z.object({
 export type OutcomeEvent = z.output<typeof OutcomeEventSchema>;
 
 export const ProfileStateSchema = ClusterMeshStateSchema;
+
+/** `updateOperation`'s result. */
+export const OperationAckSchema = z.object({ id: z.string(), status: z.string() });
+/** `createOperation`'s result. */
+export const OperationCreatedSchema = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
+/** `refreshMeshView`'s result. */
+export const ViewRefreshSchema = z.object({
+  profileExists: z.boolean(),
+  profileState: z.string().nullable(),
+  connected: z.int(),
+  members: z.int(),
+});
+/** `publishOutcome`'s result. */
+export const PublishResultSchema = z.object({ published: z.boolean() });
+/** `readMeshProfile`'s result. */
+export const ProfileReadSchema = z.object({
+  exists: z.boolean(),
+  eTag: z.string().nullable(),
+  selector: z.string().nullable(),
+  state: z.string().nullable(),
+});

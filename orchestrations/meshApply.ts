@@ -12,7 +12,6 @@
  * Never throws for an expected failure: the operation is recorded Failed with a code, and the result says so.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { z } from 'zod';
 import {
   ConvergeBatchResultSchema,
   GrantResultSchema,
@@ -28,6 +27,10 @@ import {
   type MemberWork,
   type OutcomeEvent,
   type Remediation,
+  OperationAckSchema,
+  ViewRefreshSchema,
+  PublishResultSchema,
+  ProfileReadSchema,
 } from './contracts.js';
 import { ArmTally, callActivity, codeOf, messageOf, now, OrchestrationFailure, type Step } from './durable.js';
 import { BATCH_SIZE } from './convergeBatch.js';
@@ -37,21 +40,6 @@ import type { MemberResult } from '../shared/state/documents.js';
 
 /** Batches converging at once: 8 × 25 = 200 members in flight, inside ARM's write burst if all need remediation. */
 export const MAX_PARALLEL_BATCHES = 8;
-
-const Ack = z.object({ id: z.string(), status: z.string() });
-const ProfileReadSchema = z.object({
-  exists: z.boolean(),
-  eTag: z.string().nullable(),
-  selector: z.string().nullable(),
-  state: z.string().nullable(),
-});
-const ViewSchema = z.object({
-  profileExists: z.boolean(),
-  profileState: z.string().nullable(),
-  connected: z.int(),
-  members: z.int(),
-});
-const Published = z.object({ published: z.boolean() });
 
 interface Progress {
   phase: string;
@@ -195,7 +183,7 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       ctx,
       Activities.refreshMeshView,
       { profile: input.profile, lastOperationId: input.operationId },
-      ViewSchema,
+      ViewRefreshSchema,
       tally,
     );
     const unconverged = [...outcomes.values()].filter((o) => o.outcome === 'failed' || o.outcome === 'timeout');
@@ -315,7 +303,13 @@ function* convergeAll(
 }
 
 function* update(ctx: OrchestrationContext, tally: ArmTally, patch: Record<string, unknown>): Step<void> {
-  yield* callActivity(ctx, Activities.updateOperation, { ...patch, armCalls: tally.totals() }, Ack, tally);
+  yield* callActivity(
+    ctx,
+    Activities.updateOperation,
+    { ...patch, armCalls: tally.totals() },
+    OperationAckSchema,
+    tally,
+  );
 }
 
 function* finish(
@@ -370,7 +364,7 @@ function* finish(
         },
       })),
   ];
-  yield* callActivity(ctx, Activities.publishOutcome, { events }, Published, tally);
+  yield* callActivity(ctx, Activities.publishOutcome, { events }, PublishResultSchema, tally);
 }
 
 function memberResult(o: MemberOutcome): MemberResult {

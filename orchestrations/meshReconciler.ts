@@ -9,7 +9,6 @@
  * start carried over, so the history stays bounded.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { z } from 'zod';
 import { decide, MeshPolicySchema, type Decision, type MeshPolicy } from '../shared/domain/index.js';
 import {
   ApprovalDecisionSchema,
@@ -24,6 +23,10 @@ import {
   type OutcomeEvent,
   type ReconcileSignal,
   type ReconcilerInput,
+  OperationAckSchema,
+  OperationCreatedSchema,
+  ViewRefreshSchema,
+  PublishResultSchema,
 } from './contracts.js';
 import { after, ArmTally, callActivity, messageOf, now, type Step } from './durable.js';
 import { planRecord } from './meshApply.js';
@@ -32,16 +35,6 @@ import { Activities, Events, Orchestrations } from './names.js';
 export const MAX_SIGNALS_PER_EXECUTION = 40;
 /** The debounce window never stays open longer than this, however busy the fleet is. */
 export const MAX_DEBOUNCE_MS = 5 * 60_000;
-
-const Ack = z.object({ id: z.string(), status: z.string() });
-const Created = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
-const ViewSchema = z.object({
-  profileExists: z.boolean(),
-  profileState: z.string().nullable(),
-  connected: z.int(),
-  members: z.int(),
-});
-const Published = z.object({ published: z.boolean() });
 
 type Trigger = 'event' | 'http' | 'timer';
 
@@ -152,7 +145,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
 
   if (!plan.profileExists && !request) {
     // The profile is gone (or never existed): record that and stop; the next signal starts a new reconciler.
-    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: null }, ViewSchema, tally);
+    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: null }, ViewRefreshSchema, tally);
     const carried = carryOver(null);
     if (pendingApplies.length > 0 || pendingChanges > 0) {
       ctx.df.continueAsNew(nextCycle(carried, state.cycles));
@@ -202,7 +195,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
           planId: plan.plan.planId,
           plan: planRecord(plan),
         },
-        Created,
+        OperationCreatedSchema,
         tally,
       );
     } else {
@@ -210,7 +203,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         ctx,
         Activities.updateOperation,
         { id: operationId, planId: plan.plan.planId, plan: planRecord(plan) },
-        Ack,
+        OperationAckSchema,
         tally,
       );
     }
@@ -234,7 +227,13 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       const result = applyResultOf(child, operationId);
       status('applied', { operationId, outcome: result.status });
     }
-    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: operationId }, ViewSchema, tally);
+    yield* callActivity(
+      ctx,
+      Activities.refreshMeshView,
+      { profile, lastOperationId: operationId },
+      ViewRefreshSchema,
+      tally,
+    );
   }
 
   ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
@@ -254,7 +253,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       context,
       Activities.updateOperation,
       { id: operationId, status: 'AwaitingApproval', phase: 'awaiting approval' },
-      Ack,
+      OperationAckSchema,
       t,
     );
     yield* publish(context, t, [planCreated(context, mesh, operationId, p, d)]);
@@ -381,7 +380,7 @@ function* idleCycle(
       ctx,
       Activities.createOperation,
       { id: operationId, profile, kind: 'resync', trigger, requestedBy: 'fleetmesh', planId: plan.plan.planId },
-      Created,
+      OperationCreatedSchema,
       tally,
     );
   }
@@ -398,11 +397,17 @@ function* idleCycle(
         armCalls: tally.totals(),
         error: trafficError ? { code: 'TrafficSyncFailed', message: trafficError } : null,
       },
-      Ack,
+      OperationAckSchema,
       tally,
     );
   }
-  yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: operationId }, ViewSchema, tally);
+  yield* callActivity(
+    ctx,
+    Activities.refreshMeshView,
+    { profile, lastOperationId: operationId },
+    ViewRefreshSchema,
+    tally,
+  );
 }
 
 function* recordPlan(
@@ -424,7 +429,7 @@ function* recordPlan(
       armCalls: tally.totals(),
       error: blocked ? { code: 'PreflightBlocked', message: decision.reasons.join('; ') } : null,
     },
-    Ack,
+    OperationAckSchema,
     tally,
   );
   yield* publish(ctx, tally, [planCreated(ctx, profile, operationId, plan, decision)]);
@@ -435,7 +440,7 @@ function* reject(ctx: OrchestrationContext, tally: ArmTally, operationId: string
     ctx,
     Activities.updateOperation,
     { id: operationId, status: 'Rejected', phase: 'rejected', error: { code: 'Rejected', message: why } },
-    Ack,
+    OperationAckSchema,
     tally,
   );
 }
@@ -452,7 +457,7 @@ function* failOperation(
       ctx,
       Activities.updateOperation,
       { id: operationId, status: 'Failed', phase: 'done', error: { code, message } },
-      Ack,
+      OperationAckSchema,
       tally,
     );
   } catch {
@@ -462,7 +467,7 @@ function* failOperation(
 
 function* publish(ctx: OrchestrationContext, tally: ArmTally, events: OutcomeEvent[]): Step<void> {
   try {
-    yield* callActivity(ctx, Activities.publishOutcome, { events }, Published, tally);
+    yield* callActivity(ctx, Activities.publishOutcome, { events }, PublishResultSchema, tally);
   } catch {
     // Outcome events are best effort: a topic outage must not stop the mesh from converging.
   }
