@@ -3,7 +3,7 @@
  * not use pass through untouched (`--output json` prints them), so a newer API does not break an older CLI. What it
  * does use is checked, so a response of the wrong shape is reported instead of printed as `undefined`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const text = z.string();
 const optionalText = z.string().optional();
@@ -231,3 +231,38 @@ export const PolicyResponseSchema = z.looseObject({
   updatedAt: text,
   updatedBy: text,
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Topology and recent operations (read by the status page)
+
+const ErrorSummarySchema = z.looseObject({ code: text, message: text });
+
+export const TopologySchema = z.looseObject({
+  profile: text,
+  members: z.array(
+    z.looseObject({
+      name: text,
+      clusterResourceId: nullableText,
+      /** The VNets of the cluster's node and pod subnets. */
+      vnetIds: z.array(text),
+      error: ErrorSummarySchema.optional(),
+    }),
+  ),
+  vnets: z.array(
+    z.looseObject({
+      id: text,
+      name: text,
+      resourceGroup: nullableText,
+      location: nullableText,
+      addressPrefixes: z.array(text),
+      members: z.array(text),
+      error: ErrorSummarySchema.optional(),
+    }),
+  ),
+  /** Every pair of distinct member VNets: peered means directly peered and Connected, with VNet access, both ways. */
+  peerings: z.array(z.looseObject({ vnets: z.tuple([text, text]), peered: z.boolean(), problems: z.array(text) })),
+  observedAt: text,
+});
+export type Topology = z.output<typeof TopologySchema>;
+
+export const OperationListSchema = z.looseObject({ value: z.array(OperationSchema) });
