@@ -100,7 +100,11 @@ function badge(state: StateLook): HTMLElement {
 
 function scrollRegion(label: string, content: Node): HTMLElement {
   // Focusable so keyboard users can scroll a wide table; labelled so the region is announced.
-  return h('div', { className: 'scroll', tabindex: 0, role: 'region', 'aria-label': label }, content);
+  return h(
+    'div',
+    { className: 'scroll', tabindex: 0, role: 'region', 'aria-label': label, 'data-focus-key': label },
+    content,
+  );
 }
 
 function time(iso: string): HTMLElement {
