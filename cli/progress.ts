@@ -12,6 +12,7 @@ import { CliError, ExitCode } from './exitCodes.js';
 import type { Output } from './io.js';
 import type { Style } from './render/style.js';
 import {
+  fixText,
   OperationPlanSchema,
   OperationSchema,
   TERMINAL_STATUSES,
@@ -43,12 +44,19 @@ export interface ProgressSnapshot {
   readonly members: readonly MemberProgress[];
   /** Remediations recorded so far, as `member: step outcome`. */
   readonly remediations: readonly string[];
+  /** The fixes made before the apply, as `member: what` (known once the plan is recorded). */
+  readonly fixes: readonly string[];
   /** Members with an Add or Remove to carry out (undefined until the plan is recorded). */
   readonly total: number | undefined;
   readonly done: number;
 }
 
-const DONE_OUTCOMES = new Set(['succeeded', 'failed', 'skipped']);
+/**
+ * Member outcomes that mean "this member is done": the recorded ones (`Succeeded`, `Failed`, `Skipped`) and the live
+ * ones a convergence batch reports (`connected`, `removed`, `failed`, `timeout`). `needsReapply` is not done: the
+ * member goes into another remediation round; `converging` is in flight.
+ */
+const DONE_OUTCOMES = new Set(['succeeded', 'failed', 'skipped', 'connected', 'removed', 'timeout']);
 
 /** What an operation record says about progress, merging the live `progress` over the recorded `members`. */
 export function progressOf(op: Operation): ProgressSnapshot {
@@ -71,7 +79,8 @@ export function progressOf(op: Operation): ProgressSnapshot {
     phase: op.livePhase ?? op.phase ?? op.status,
     members,
     remediations: op.members.flatMap((m) => m.remediations.map((r) => `${m.member}: ${r.step} ${r.outcome}`)),
-    total: plan.success && op.plan !== null && op.plan !== undefined ? work.length : undefined,
+    fixes: plan.success ? plan.data.fixes.map((f) => `${f.member}: ${fixText(f)}`) : [],
+    total: plan.success ? work.length : undefined,
     done,
   };
 }
@@ -81,11 +90,13 @@ export function changes(previous: ProgressSnapshot | undefined, next: ProgressSn
   const lines: string[] = [];
   if (previous?.status !== next.status) lines.push(`status ${s.state(next.status)}`);
   if (previous?.phase !== next.phase && next.phase !== next.status) lines.push(`phase ${next.phase}`);
+  // Listed once, as soon as the recorded plan names them (the remediating phase itself may pass between two polls).
+  if ((previous?.fixes.length ?? 0) === 0) for (const f of next.fixes) lines.push(`  fix before the apply: ${f}`);
   const before = new Map((previous?.members ?? []).map((m) => [m.member, m]));
   for (const m of next.members) {
     const p = before.get(m.member);
     if (p && p.outcome === m.outcome && p.meshState === m.meshState && p.step === m.step) continue;
-    const parts = [s.state(m.outcome), m.meshState === null ? 'not in mesh' : s.state(m.meshState)];
+    const parts = [s.state(m.outcome), m.meshState === null ? 'not in mesh' : `mesh state ${s.state(m.meshState)}`];
     if (m.step !== undefined) parts.push(`step ${m.step}`);
     lines.push(`  ${m.member}: ${parts.join(', ')}`);
   }

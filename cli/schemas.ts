@@ -166,11 +166,22 @@ export const OperationSchema = z.looseObject({
 });
 export type Operation = z.output<typeof OperationSchema>;
 
-/** The rows of an operation's plan, when it carries one (what `apply --wait` counts as the work to do). */
+/**
+ * The plan an operation carries once preflight ran: its rows (what `apply --wait` counts as the work to do), the
+ * findings, and the fixes fleetmesh makes before the apply (Network Contributor for a member's cluster identity on a
+ * VNet, then a reconcile of that cluster).
+ */
 export const OperationPlanSchema = z.looseObject({
   rows: z.array(z.looseObject({ name: text, action: text })).default([]),
   findings: z.array(FindingSchema).default([]),
+  fixes: z.array(FixSchema).default([]),
 });
+
+/** What a fix does, in words: `grantNetworkContributor on vnet-west, then reconcileCluster`. */
+export function fixText(fix: z.output<typeof FixSchema>): string {
+  const vnet = fix.scope.split('/').filter(Boolean).pop() ?? fix.scope;
+  return `grantNetworkContributor on ${vnet}, then reconcileCluster`;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Mesh view
@@ -266,3 +277,13 @@ export const TopologySchema = z.looseObject({
 export type Topology = z.output<typeof TopologySchema>;
 
 export const OperationListSchema = z.looseObject({ value: z.array(OperationSchema) });
+
+/** Errors raised after the fixes ran (so they were made); `ReconcileFailed` is a fix failing. */
+const AFTER_FIXES = ['ApplyFailed', 'ProfileChanged', 'MembersNotConverged', 'TrafficSyncFailed'];
+
+/** Whether the fixes before the apply were made, as far as the record tells. */
+export function fixOutcome(op: Pick<Operation, 'status' | 'error'>): 'Succeeded' | 'Failed' | undefined {
+  if (op.status === 'Succeeded' || (op.error !== null && AFTER_FIXES.includes(op.error.code))) return 'Succeeded';
+  if (op.error?.code === 'ReconcileFailed') return 'Failed';
+  return undefined;
+}

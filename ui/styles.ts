@@ -27,9 +27,8 @@ button, select, input { font: inherit; color: inherit; background: var(--card); 
 button { cursor: pointer; }
 button[aria-pressed="true"] { background: var(--busy-bg); }
 nav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; margin: .5rem 0 0; padding: 0; }
-main { display: grid; gap: 1.25rem; padding: 1.25rem 1.5rem 2rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); }
+main { display: grid; gap: 1.25rem; padding: 1.25rem 1.5rem 2rem; max-width: 80rem; margin: 0 auto; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; min-width: 0; }
-section#mesh { grid-column: 1 / -1; }
 h2 { margin: 0 0 .5rem; font-size: 1.15rem; }
 .lead { margin: .25rem 0 .75rem; }
 .note { color: var(--muted); font-size: .9em; }
@@ -81,7 +80,8 @@ svg .member.tone-busy circle { animation: pulse 1.6s ease-in-out infinite; }
 .weight { white-space: nowrap; }
 .bar { display: inline-block; width: 6rem; height: .8rem; background: var(--off-bg); border: 1px solid var(--line); border-radius: 4px; vertical-align: middle; overflow: hidden; }
 .bar-fill { display: block; height: 100%; background: var(--link); transition: width .6s ease; }
-.timeline { list-style: none; padding: 0; margin: 0; border-left: 3px solid var(--line); }
+.timeline-region { max-height: 32rem; overflow-y: auto; }
+.timeline { list-style: none; padding: 0; margin: 0 0 0 .5rem; border-left: 3px solid var(--line); }
 .timeline > li { position: relative; padding: .25rem 0 .75rem 1rem; }
 .timeline > li::before { content: ""; position: absolute; left: -.55rem; top: .6rem; width: .8rem; height: .8rem; border-radius: 50%; background: var(--off); }
 .timeline > li.tone-good::before { background: var(--good); }

@@ -1,5 +1,5 @@
 /** An operation as text: its status, per-member results with their remediations, approvals, ARM calls, error. */
-import type { Operation } from '../schemas.js';
+import { fixOutcome, fixText, OperationPlanSchema, type Operation } from '../schemas.js';
 import type { Style } from './style.js';
 import { table } from './table.js';
 
@@ -29,6 +29,13 @@ export function renderOperation(op: Operation, s: Style): string {
     for (const m of op.members.filter((x) => x.error !== undefined)) {
       out.push(`  ${m.member}: ${m.error?.code ?? ''}: ${m.error?.message ?? ''}`);
     }
+  }
+  const plan = OperationPlanSchema.safeParse(op.plan);
+  const fixes = plan.success ? plan.data.fixes : [];
+  if (fixes.length > 0) {
+    const outcome = fixOutcome(op);
+    out.push('  fixes before the apply:');
+    for (const f of fixes) out.push(`    ${f.member}: ${fixText(f)}${outcome ? ` ${s.state(outcome)}` : ''}`);
   }
   for (const a of op.approvals) {
     out.push(

@@ -1,4 +1,5 @@
 /** `fleetmesh status` as text: the profile, its members, the Traffic Manager endpoints, the policy, the reconciler. */
+import { userLabels } from '../labels.js';
 import { ReconcilerStatusSchema, type MeshView, type Operation } from '../schemas.js';
 import type { Style } from './style.js';
 import { table } from './table.js';
@@ -28,9 +29,7 @@ export function renderStatus(view: MeshView, lastOperation: Operation | undefine
               : 'not in mesh'
             : s.state(m.meshState),
           m.ciliumId ?? '-',
-          Object.entries(m.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(','),
+          userLabels(m.labels),
           m.clusterResourceId ?? '',
         ]),
       ),

@@ -16,6 +16,7 @@ import {
   type Operation,
   type Topology,
 } from '../../cli/schemas.js';
+import { userLabels } from '../../cli/labels.js';
 import {
   endpointBars,
   layoutMesh,
@@ -105,6 +106,12 @@ function scrollRegion(label: string, content: Node): HTMLElement {
     { className: 'scroll', tabindex: 0, role: 'region', 'aria-label': label, 'data-focus-key': label },
     content,
   );
+}
+
+function timelineRegion(list: Node): HTMLElement {
+  const region = scrollRegion('Recent operations timeline', list);
+  region.classList.add('timeline-region');
+  return region;
 }
 
 function time(iso: string): HTMLElement {
@@ -310,13 +317,7 @@ function membersTable(view: MeshView, topology: Topology | undefined): Node {
           ),
           h('td', {}, m.ciliumId === null ? '—' : String(m.ciliumId)),
           h('td', {}, (vnetsOf.get(m.name) ?? ['unknown']).join(', ')),
-          h(
-            'td',
-            {},
-            Object.entries(m.labels)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(', '),
-          ),
+          h('td', {}, userLabels(m.labels).replaceAll(',', ', ')),
         ),
       ),
     ),
@@ -332,7 +333,7 @@ function renderPlan(plan: PlanView | undefined, fresh: boolean): void {
         'p',
         { className: 'lead' },
         `${Add} to add, ${Remove} to remove, ${None} unchanged, ${errors} in error. `,
-        fresh ? 'Computed just now on request' : 'Computed by the reconciler',
+        fresh ? 'Computed just now on request' : "The reconciler's last plan, computed",
         ' at ',
         time(plan.computedAt),
         '.',
@@ -455,22 +456,24 @@ function renderOperations(operations: readonly Operation[], note: string | undef
     note ? h('p', { className: 'note' }, note) : null,
     entries.length === 0
       ? h('p', {}, 'No operations yet.')
-      : h(
-          'ol',
-          { className: 'timeline' },
-          ...entries.map((e) =>
-            h(
-              'li',
-              { className: `tone-${e.status.tone}` },
-              h('div', { className: 'when' }, time(e.when)),
+      : timelineRegion(
+          h(
+            'ol',
+            { className: 'timeline' },
+            ...entries.map((e) =>
               h(
-                'div',
-                { className: 'what' },
-                h('strong', {}, e.title),
-                ' ',
-                badge(e.status),
-                h('div', { className: 'mono note' }, e.id),
-                e.lines.length > 0 ? h('ul', {}, ...e.lines.map((l) => h('li', {}, l))) : null,
+                'li',
+                { className: `tone-${e.status.tone}` },
+                h('div', { className: 'when' }, time(e.when)),
+                h(
+                  'div',
+                  { className: 'what' },
+                  h('strong', {}, e.title),
+                  ' ',
+                  badge(e.status),
+                  h('div', { className: 'mono note' }, e.id),
+                  e.lines.length > 0 ? h('ul', {}, ...e.lines.map((l) => h('li', {}, l))) : null,
+                ),
               ),
             ),
           ),

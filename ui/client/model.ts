@@ -6,6 +6,9 @@
 import * as z from 'zod';
 import {
   FindingSchema,
+  fixOutcome,
+  fixText,
+  OperationPlanSchema,
   type EndpointView,
   type MemberView,
   type MeshView,
@@ -337,6 +340,13 @@ export function timeline(operations: readonly Operation[]): TimelineEntry[] {
         lines.push(
           `${m.member}: ${m.action ?? '-'} → ${m.outcome}${m.meshState ? ` (${m.meshState})` : ''}` +
             (steps.length > 0 ? `; remediation: ${steps.join(', ')}` : ''),
+        );
+      }
+      const plan = OperationPlanSchema.safeParse(op.plan);
+      const outcome = fixOutcome(op);
+      for (const f of plan.success ? plan.data.fixes : []) {
+        lines.push(
+          `${f.member}: remediation before the apply: ${fixText(f)}${outcome ? ` ${outcome.toLowerCase()}` : ''}`,
         );
       }
       for (const a of op.approvals) {

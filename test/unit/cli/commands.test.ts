@@ -281,6 +281,7 @@ describe('apply', () => {
     const sequence = [
       operationBody({ id: 'demo.op-2', status: 'Pending', plan: null, members: [], livePhase: null, finishedAt: null }),
       running([], 'preflight'),
+      running([], 'remediating'),
       running(
         [
           { member: 'member-east', outcome: 'converging', meshState: 'Connecting', step: 'watching' },
@@ -290,7 +291,8 @@ describe('apply', () => {
       ),
       running(
         [
-          { member: 'member-east', outcome: 'Succeeded', meshState: 'Connected' },
+          // A convergence batch reports finished members with its own words (connected, removed, failed, timeout).
+          { member: 'member-east', outcome: 'connected', meshState: 'Connected' },
           { member: 'member-west', outcome: 'converging', meshState: 'Connecting', step: 'watching' },
         ],
         'converging',
@@ -305,8 +307,11 @@ describe('apply', () => {
     expect(progress).toContain('Apply started: operation demo.op-2');
     expect(progress).toContain('status Pending');
     expect(progress).toContain('phase preflight');
-    expect(progress).toContain('member-west: converging, Failed, step grantNetworkContributor');
-    expect(progress).toContain('member-east: Succeeded, Connected');
+    expect(progress).toContain(
+      'fix before the apply: member-west: grantNetworkContributor on vnet-west, then reconcileCluster',
+    );
+    expect(progress).toContain('member-west: converging, mesh state Failed, step grantNetworkContributor');
+    expect(progress).toContain('member-east: connected, mesh state Connected');
     expect(progress).toContain('progress [##########..........] 1/2 member(s) done');
     expect(progress).toContain('progress [####################] 2/2 member(s) done');
     expect(progress).toContain('remediation member-west: grantNetworkContributor Succeeded');
@@ -318,6 +323,9 @@ describe('apply', () => {
       /member-west\s+Add\s+Succeeded\s+Connected\s+5\s+grantNetworkContributor Succeeded\s+4\.1 s/,
     );
     expect(r.stdout).toContain('ARM calls: 20 read(s), 4 write(s), 0 throttled, 0 error(s)');
+    expect(r.stdout).toContain(
+      'fixes before the apply:\n    member-west: grantNetworkContributor on vnet-west, then reconcileCluster Succeeded',
+    );
   });
 
   it('--wait exits 1 when the operation fails, with its error', async () => {
@@ -333,6 +341,8 @@ describe('apply', () => {
     const r = await cli(api, ['apply', 'demo', '--wait', '--poll', '0.01']);
     expect(r.code).toBe(ExitCode.OperationFailed);
     expect(r.stdout).toContain('PreflightBlocked: preflight found 1 error(s)');
+    // Preflight blocked the apply before the fixes: they are listed without an outcome.
+    expect(r.stdout).toMatch(/member-west: grantNetworkContributor on vnet-west, then reconcileCluster$/m);
   });
 
   it('--wait --timeout exits 8 while the operation goes on, and says how to follow it', async () => {

@@ -187,6 +187,20 @@ describe('progress', () => {
     ]);
   });
 
+  it('counts the members a convergence batch reports finished', () => {
+    const snap = progressOf(
+      op({
+        status: 'Running',
+        members: [],
+        progress: [
+          { member: 'member-east', outcome: 'connected', meshState: 'Connected' },
+          { member: 'member-west', outcome: 'needsReapply', meshState: 'Failed' },
+        ],
+      }),
+    );
+    expect(snap).toMatchObject({ total: 2, done: 1 });
+  });
+
   it('has no total until the plan is recorded', () => {
     expect(progressOf(op({ status: 'Pending', plan: null, members: [] })).total).toBeUndefined();
   });
@@ -202,8 +216,12 @@ describe('progress', () => {
         progress: [{ member: 'a', outcome: 'converging', meshState: 'Connecting', step: 'diagnose' }],
       }),
     );
-    expect(changes(undefined, first, s)).toEqual(['status Running', 'phase applying']);
-    expect(changes(first, second, s)).toEqual(['  a: converging, Connecting, step diagnose']);
+    expect(changes(undefined, first, s)).toEqual([
+      'status Running',
+      'phase applying',
+      '  fix before the apply: member-west: grantNetworkContributor on vnet-west, then reconcileCluster',
+    ]);
+    expect(changes(first, second, s)).toEqual(['  a: converging, mesh state Connecting, step diagnose']);
     expect(changes(second, second, s)).toEqual([]);
   });
 

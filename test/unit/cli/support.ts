@@ -206,7 +206,7 @@ export function meshBody(overrides: Record<string, unknown> = {}): Record<string
       {
         name: 'member-east',
         clusterResourceId: clusterId('aks-east', 'rg-east'),
-        labels: { mesh: 'demo', region: 'east' },
+        labels: { 'fleet.azure.com/location': 'eastus', mesh: 'demo', region: 'east' },
         meshState: 'Connected',
         ciliumId: 1,
       },
@@ -258,7 +258,14 @@ export function operationBody(overrides: Record<string, unknown> = {}): Record<s
         { action: 'Add', name: 'member-west' },
       ],
       findings: [],
-      fixes: [],
+      fixes: [
+        {
+          member: 'member-west',
+          clusterResourceId: clusterId('aks-west', 'rg-west'),
+          principalId: '11111111-1111-1111-1111-111111111111',
+          scope: `${SUB}/resourceGroups/rg-west/providers/Microsoft.Network/virtualNetworks/vnet-west`,
+        },
+      ],
     },
     approvals: [],
     members: [

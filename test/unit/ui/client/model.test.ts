@@ -201,7 +201,12 @@ describe('timeline', () => {
       ['demo.new', 'bad'],
       ['demo.old', 'good'],
     ]);
-    expect(entries[0]?.lines).toEqual(['approved by alice: go', 'MembersNotConverged: member-west did not connect']);
+    // The fixes ran before the members failed to converge, so they were made.
+    expect(entries[0]?.lines).toEqual([
+      'member-west: remediation before the apply: grantNetworkContributor on vnet-west, then reconcileCluster succeeded',
+      'approved by alice: go',
+      'MembersNotConverged: member-west did not connect',
+    ]);
     expect(entries[1]?.lines).toContain(
       'member-west: Add → Succeeded (Connected); remediation: grantNetworkContributor succeeded',
     );
