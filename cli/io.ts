@@ -3,7 +3,7 @@ export interface Output {
   write(text: string): void;
   readonly isTTY: boolean;
   /** The real stream when there is one (a progress bar redraws it in place). */
-  readonly stream?: NodeJS.WriteStream;
+  readonly stream?: NodeJS.WritableStream;
 }
 
 export interface Io {

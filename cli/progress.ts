@@ -182,6 +182,8 @@ function createView(out: Output, s: Style): View {
         bar.update(snap.done, { phase: snap.phase });
       },
       stop: () => {
+        // Render once more so lines logged since the last frame are written before the bar stops.
+        multi.update();
         multi.stop();
       },
     };

@@ -5,6 +5,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/program.js';
 import { ExitCode } from '../../../cli/exitCodes.js';
@@ -326,6 +327,34 @@ describe('apply', () => {
     expect(r.stdout).toContain(
       'fixes before the apply:\n    member-west: grantNetworkContributor on vnet-west, then reconcileCluster Succeeded',
     );
+  });
+
+  it('--wait on a terminal draws a progress bar in place, with the changes logged above it', async () => {
+    api.on('POST /meshes/demo/apply', accepted);
+    let poll = 0;
+    const sequence = [
+      operationBody({ id: 'demo.op-2', status: 'Running', livePhase: 'converging', members: [], finishedAt: null }),
+      operationBody({ id: 'demo.op-2' }),
+    ];
+    api.on('GET /operations/demo.op-2', () => ({ status: 200, body: sequence[Math.min(poll++, 1)] }));
+    let drawn = '';
+    const terminal = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          drawn += chunk.toString('utf8');
+          done();
+        },
+      }),
+      { isTTY: true, columns: 120 },
+    );
+    const c = captureIo({ FLEETMESH_API_URL: api.baseUrl, FLEETMESH_API_KEY: KEY, NO_COLOR: '1' });
+    const io = { ...c.io, stderr: { write: (t: string) => void terminal.write(t), isTTY: true, stream: terminal } };
+    expect(await runCli(['apply', 'demo', '--wait', '--poll', '0.01'], io)).toBe(0);
+    expect(drawn).toContain('\u001b[2K'); // the bar clears and redraws its line
+    expect(drawn).toMatch(/ done \[#{24}\] 2\/2 member\(s\) done/);
+    // Lines logged above the bar, including those of the last poll, are all written.
+    expect(drawn).toContain('status Succeeded');
+    expect(drawn).toContain('member-west: Succeeded, mesh state Connected');
   });
 
   it('--wait exits 1 when the operation fails, with its error', async () => {
