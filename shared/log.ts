@@ -17,7 +17,12 @@ export interface Logger {
 
 export type LogSink = (level: LogLevel, line: string) => void;
 
-const SECRET_KEY = /(token|secret|password|key|authorization|sig|code)$/i;
+/**
+ * Field names whose values are masked: credentials by name (`token`, `functionKey`, `authorization`, `sig`, ...).
+ * Error `code`s are not secrets and stay readable; function keys travel as `functionKey`/`key`, never as `code`.
+ */
+const SECRET_KEY =
+  /(^key$|token|secret|password|passwd|apikey|accesskey|functionkey|masterkey|systemkey|connectionstring|authorization|signature|^sig$)/i;
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export function redact(fields: LogFields): Record<string, unknown> {

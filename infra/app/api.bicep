@@ -54,8 +54,11 @@ var settingValues = {
   FLEETMESH_COSMOS_AUTH: 'entra'
   FLEETMESH_TASK_HUB: taskHubName
   FLEETMESH_RESYNC_SCHEDULE: resyncSchedule
+  // Azure advises against runOnStartup for timers (every scale-out would trigger it); the schedule is enough.
+  FLEETMESH_RESYNC_ON_STARTUP: 'false'
   FLEETMESH_OUTCOME_TOPIC_ENDPOINT: outcomeTopicEndpoint
   FLEETMESH_EVENT_DEDUP_TTL_SECONDS: string(eventDedupTtlSeconds)
+  FLEETMESH_LOG_LEVEL: 'info'
   AzureWebJobsStorage__blobServiceUri: storageEndpoints.blob
   AzureWebJobsStorage__queueServiceUri: storageEndpoints.queue
   AzureWebJobsStorage__tableServiceUri: storageEndpoints.table

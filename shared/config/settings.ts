@@ -39,7 +39,8 @@ export const SETTINGS = {
   },
   FLEETMESH_ARM_MAX_CONCURRENT_WRITES: {
     required: false,
-    description: 'Upper bound on concurrent member convergences, to keep ARM writes inside the token bucket.',
+    description:
+      'Upper bound on parallel ARM writes from one instance (endpoint PUTs, role grants), to stay inside the token bucket.',
   },
   FLEETMESH_COSMOS_ENDPOINT: { required: true, description: 'Cosmos DB account endpoint.' },
   FLEETMESH_COSMOS_DATABASE: { required: false, description: 'Cosmos DB database name.' },
@@ -57,11 +58,17 @@ export const SETTINGS = {
     description: 'Durable Functions task hub name (host.json %FLEETMESH_TASK_HUB%).',
   },
   FLEETMESH_RESYNC_SCHEDULE: { required: false, description: 'NCRONTAB (six fields) of the drift resync timer.' },
+  FLEETMESH_RESYNC_ON_STARTUP: {
+    required: false,
+    description:
+      'Also resync when the app starts (`true` in the sandbox; default `false`, as Azure advises for timers).',
+  },
   FLEETMESH_OUTCOME_TOPIC_ENDPOINT: {
     required: false,
     description: 'Event Grid topic endpoint for outcome CloudEvents; unset = no outcome events.',
   },
   FLEETMESH_EVENT_DEDUP_TTL_SECONDS: { required: false, description: 'How long processed event ids are remembered.' },
+  FLEETMESH_LOG_LEVEL: { required: false, description: 'Lowest level logged: debug, info (default), warn or error.' },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -88,8 +95,10 @@ const Schema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{2,49}$/, 'must be 3-50 letters or digits, starting with a letter'),
   FLEETMESH_RESYNC_SCHEDULE: z.string().min(1).default('0 */10 * * * *'),
+  FLEETMESH_RESYNC_ON_STARTUP: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   FLEETMESH_OUTCOME_TOPIC_ENDPOINT: httpsUrl.optional(),
   FLEETMESH_EVENT_DEDUP_TTL_SECONDS: z.coerce.number().int().min(60).max(604800).default(86400),
+  FLEETMESH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export interface Settings {
@@ -111,8 +120,10 @@ export interface Settings {
   };
   readonly taskHub: string;
   readonly resyncSchedule: string;
+  readonly resyncOnStartup: boolean;
   readonly outcomeTopicEndpoint: string | undefined;
   readonly eventDedupTtlSeconds: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
 /** Parses the settings; throws ConfigurationError naming the first bad setting. */
@@ -158,8 +169,10 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>> =
     },
     taskHub: s.FLEETMESH_TASK_HUB,
     resyncSchedule: s.FLEETMESH_RESYNC_SCHEDULE,
+    resyncOnStartup: s.FLEETMESH_RESYNC_ON_STARTUP === 'true',
     outcomeTopicEndpoint: s.FLEETMESH_OUTCOME_TOPIC_ENDPOINT,
     eventDedupTtlSeconds: s.FLEETMESH_EVENT_DEDUP_TTL_SECONDS,
+    logLevel: s.FLEETMESH_LOG_LEVEL,
   };
   return deepFreeze(settings);
 }

@@ -362,7 +362,8 @@ function applyProfileProps(
   dns['ttl'] ??= 60;
   const relative = dns['relativeName'];
   for (const other of ctx.world.trafficProfiles.values()) {
-    if (other === profile) continue;
+    // A PUT builds a new record for the same profile: the stored one is not "another profile".
+    if (other === profile || key(other.id) === key(profile.id)) continue;
     const od = jsonObject(other.properties['dnsConfig']);
     if (od['relativeName'] === relative) {
       throw conflict(

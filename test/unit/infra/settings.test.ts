@@ -165,16 +165,24 @@ describe('infra/app/api.bicep', () => {
       FLEETMESH_COSMOS_AUTH: 'entra',
       FLEETMESH_TASK_HUB: 'fleetmesh',
       FLEETMESH_RESYNC_SCHEDULE: '0 */10 * * * *',
+      FLEETMESH_RESYNC_ON_STARTUP: 'false',
       FLEETMESH_OUTCOME_TOPIC_ENDPOINT: '',
       FLEETMESH_EVENT_DEDUP_TTL_SECONDS: '86400',
+      FLEETMESH_LOG_LEVEL: 'info',
     };
     expect(Object.keys(env).sort()).toEqual([...spec.application].sort());
-    for (const literal of ['FLEETMESH_ARM_AUTH', 'FLEETMESH_COSMOS_AUTH']) {
+    for (const literal of [
+      'FLEETMESH_ARM_AUTH',
+      'FLEETMESH_COSMOS_AUTH',
+      'FLEETMESH_RESYNC_ON_STARTUP',
+      'FLEETMESH_LOG_LEVEL',
+    ]) {
       expect(api.source).toContain(`${literal}: '${env[literal] ?? ''}'`);
     }
     const settings = loadSettings(env);
     expect(settings.arm.auth).toEqual({ kind: 'managedIdentity' });
     expect(settings.cosmos.auth).toEqual({ kind: 'entra' });
     expect(settings.outcomeTopicEndpoint).toBeUndefined();
+    expect(settings.resyncOnStartup).toBe(false);
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * POST /api/meshes/{profile}/apply: starts an apply. Body (optional): `{ "planId": "...", "memberSelector": "..." }`.
+ * With a planId the apply carries out exactly that plan: 409 now if the fleet already changed, and the operation
+ * fails with PlanMismatch if it changes before the apply starts. The apply is queued on the profile's reconciler (the
+ * single writer of the profile) and runs as the durable instance named by the operation id: 202 with the operation's
+ * URL (`Location`) and the durable status URLs.
+ */
+import { randomUUID } from 'node:crypto';
+import * as df from 'durable-functions';
+import type { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { SelectorTextSchema } from '../shared/domain/index.js';
+import { computeMeshPlan } from '../shared/services/planner.js';
+import { updateView } from '../shared/services/meshView.js';
+import { operationId, ProfileNameSchema } from '../shared/state/documents.js';
+import { getRoot } from '../shared/runtime/root.js';
+import { signalReconciler } from './lib/reconciler.js';
+import { authorize, body, guarded, params, problem } from './lib/http.js';
+
+const ApplyBody = z.strictObject({
+  planId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be a planId returned by the plan route')
+    .optional(),
+  memberSelector: SelectorTextSchema.optional(),
+});
+
+df.app.client.http('applyMesh', {
+  route: 'meshes/{profile}/apply',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: guarded(
+    () => getRoot().logger,
+    async (request: HttpRequest, client: df.DurableClient) => {
+      const who = authorize(request, 'operator');
+      const { profile } = params(request, z.object({ profile: ProfileNameSchema }));
+      const { planId, memberSelector } = await body(request, ApplyBody);
+      const { planner, store, gateways, logger, fleet } = getRoot();
+
+      if (planId) {
+        const current = await computeMeshPlan(planner, { profile, memberSelector: memberSelector ?? null });
+        if (current.plan.planId !== planId) {
+          return problem(409, 'PlanMismatch', `the fleet changed since plan ${planId} was computed; plan again`, {
+            currentPlanId: current.plan.planId,
+          });
+        }
+      } else if (memberSelector === undefined && !(await gateways.fleet.getMeshProfile(profile))) {
+        return problem(
+          404,
+          'NotFound',
+          `mesh profile '${profile}' does not exist in fleet '${fleet.fleetName}'; pass memberSelector to create it`,
+        );
+      }
+
+      const id = operationId(profile, randomUUID());
+      await store.createOperation({
+        id,
+        kind: 'apply',
+        trigger: 'http',
+        requestedBy: who.name,
+        planId: planId ?? null,
+      });
+      await updateView(store, fleet, { profile, lastOperationId: id });
+      await signalReconciler(
+        client,
+        profile,
+        {
+          kind: 'apply',
+          at: new Date().toISOString(),
+          operationId: id,
+          planId: planId ?? null,
+          memberSelector: memberSelector ?? null,
+          requestedBy: who.name,
+        },
+        logger,
+      );
+      logger.info('apply requested', { mesh: profile, operationId: id, planId: planId ?? null, requestedBy: who.name });
+      const statusUrl = new URL(`/api/operations/${encodeURIComponent(id)}`, request.url).toString();
+      return {
+        status: 202,
+        headers: { Location: statusUrl, 'Retry-After': '5' },
+        jsonBody: {
+          operationId: id,
+          status: 'Pending',
+          statusUrl,
+          durable: managementUrls(client.createHttpManagementPayload(id)),
+        },
+      };
+    },
+  ),
+});
+
+/** The durable status URLs of the operation's instance, as plain JSON. */
+function managementUrls(payload: df.HttpManagementPayload): Record<string, string> {
+  return {
+    id: payload.id,
+    statusQueryGetUri: payload.statusQueryGetUri,
+    sendEventPostUri: payload.sendEventPostUri,
+    terminatePostUri: payload.terminatePostUri,
+    purgeHistoryDeleteUri: payload.purgeHistoryDeleteUri,
+    suspendPostUri: payload.suspendPostUri,
+    resumePostUri: payload.resumePostUri,
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * Activities: the only side effects of the orchestrations. Built by a factory over the gateways, the store and the
+ * services, so tests can build them over the simulator. Each activity validates its input, does one idempotent thing,
+ * and returns `{ value, arm }` (the ARM calls it made), which orchestrations total per operation.
+ */
+import { z } from 'zod';
+import { BuiltInRoles, roleDefinitionId, parseResourceId } from '../../shared/arm/resourceId.js';
+import type { ArmCallTotals, Gateways, LroPoll, LroState } from '../../shared/azure/gateways.js';
+import { FleetMeshError, ensureError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { ClusterMeshProfile, ManagedCluster } from '../../shared/models/index.js';
+import { NewOperationSchema, type Operation, type OperationUpdate } from '../../shared/state/documents.js';
+import type { StateStore } from '../../shared/state/store.js';
+import { diagnoseMember } from '../../shared/services/diagnosis.js';
+import type { MemberStateReader } from '../../shared/services/memberReader.js';
+import { updateView } from '../../shared/services/meshView.js';
+import type { OutcomePublisher } from '../../shared/services/outcomes.js';
+import { computeMeshPlan, loadPolicy, type FleetCoordinates } from '../../shared/services/planner.js';
+import { syncTraffic } from '../../shared/services/traffic.js';
+import { canonicalSelector } from '../../shared/domain/index.js';
+import {
+  LroStateSchema,
+  OutcomeEventSchema,
+  PlanRequestSchema,
+  type LroSummary,
+  type TrafficSyncResult,
+} from '../contracts.js';
+import { Activities, type ActivityName } from '../names.js';
+import { ProfileNameSchema, MemberResultSchema, ErrorSummarySchema } from '../../shared/state/documents.js';
+
+export interface ActivityDeps {
+  readonly gateways: Gateways;
+  readonly store: StateStore;
+  readonly fleet: FleetCoordinates;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly memberReader: MemberStateReader;
+  readonly publisher: OutcomePublisher;
+}
+
+export interface ActivityResult<T> {
+  readonly value: T;
+  readonly arm: ArmCallTotals;
+  /** A permanent failure (validation, a 4xx other than 429): returned, not thrown, so it is not retried. */
+  readonly failure?: ActivityFailure;
+}
+
+export interface ActivityFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly status: number;
+}
+
+type Outcome =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly failure: ActivityFailure };
+
+/** The failure to return for a permanent error; undefined for a transient one (to be thrown and retried). */
+export function permanentFailure(e: unknown): ActivityFailure | undefined {
+  if (e instanceof z.ZodError) {
+    return { code: 'ValidationFailed', message: `invalid activity input: ${z.prettifyError(e)}`, status: 400 };
+  }
+  if (e instanceof FleetMeshError && !e.retryable) return { code: e.code, message: e.message, status: e.status };
+  return undefined;
+}
+
+export type ActivityHandler = (input: unknown) => Promise<ActivityResult<unknown>>;
+
+const OperationPatchSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(['AwaitingApproval', 'Running', 'Succeeded', 'Failed', 'Rejected', 'Recorded']).optional(),
+  phase: z.string().nullable().optional(),
+  planId: z.string().nullable().optional(),
+  plan: z.json().nullable().optional(),
+  instanceId: z.string().nullable().optional(),
+  members: z.array(MemberResultSchema).optional(),
+  armCalls: z
+    .object({ reads: z.int().min(0), writes: z.int().min(0), throttled: z.int().min(0), errors: z.int().min(0) })
+    .optional(),
+  error: ErrorSummarySchema.nullable().optional(),
+});
+export type OperationPatch = z.input<typeof OperationPatchSchema>;
+
+export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, ActivityHandler> {
+  const { gateways, store, logger } = deps;
+  const planner = { gateways, store, fleet: deps.fleet, now: deps.now };
+
+  const handlers: Record<ActivityName, (input: unknown) => Promise<unknown>> = {
+    [Activities.loadPolicy]: async (input) => loadPolicy(store, ProfileNameSchema.parse(input)),
+
+    [Activities.computePlan]: async (input) => {
+      const request = PlanRequestSchema.parse(input);
+      const result = await computeMeshPlan(planner, request);
+      await updateView(store, deps.fleet, {
+        profile: request.profile,
+        lastPlan: { plan: result.plan, computedAt: result.computedAt, details: planDetails(result) },
+      });
+      return result;
+    },
+
+    [Activities.createOperation]: async (input) => {
+      const op = NewOperationSchema.parse(input);
+      const { created, operation } = await store.createOperation(op);
+      // The view names the newest operation as soon as it exists (an approval may keep it open for hours).
+      await updateView(store, deps.fleet, { profile: operation.value.profile, lastOperationId: operation.value.id });
+      return { created, id: operation.value.id, status: operation.value.status };
+    },
+
+    [Activities.updateOperation]: async (input) => {
+      const patch = OperationPatchSchema.parse(input);
+      const updated = await store.updateOperation(patch.id, (current) => applyPatch(current, patch));
+      return { id: updated.value.id, status: updated.value.status };
+    },
+
+    [Activities.grantNetworkContributor]: async (input) => {
+      const { grants } = z
+        .object({ grants: z.array(z.object({ principalId: z.string().min(1), scope: z.string().min(1) })) })
+        .parse(input);
+      const results = [];
+      for (const g of grants) {
+        const { subscriptionId } = parseResourceId(g.scope);
+        const r = await gateways.authorization.createRoleAssignment({
+          scope: g.scope,
+          roleDefinitionId: roleDefinitionId(subscriptionId, BuiltInRoles.networkContributor),
+          principalId: g.principalId,
+          principalType: 'ServicePrincipal',
+        });
+        logger.info('network contributor granted', { scope: g.scope, principalId: g.principalId, created: r.created });
+        results.push({ scope: g.scope, principalId: g.principalId, created: r.created, name: r.name });
+      }
+      return results;
+    },
+
+    [Activities.beginClusterReconciles]: async (input) => {
+      const { clusterResourceIds } = z.object({ clusterResourceIds: z.array(z.string().min(1)) }).parse(input);
+      const out: LroSummary[] = [];
+      for (const id of clusterResourceIds) {
+        try {
+          const state = await gateways.clusters.beginReconcile(id);
+          logger.info('cluster reconcile started', { cluster: id });
+          out.push({ status: 'running', next: state, retryAfterMs: null });
+        } catch (e) {
+          out.push(failedSummary(id, e));
+        }
+      }
+      return out;
+    },
+
+    [Activities.pollClusterReconciles]: async (input) => {
+      const { states } = z.object({ states: z.array(LroStateSchema) }).parse(input);
+      const out: LroSummary[] = [];
+      for (const state of states) {
+        try {
+          out.push(summarize(state, await gateways.clusters.pollReconcile(state), clusterState));
+        } catch (e) {
+          out.push(failedSummary(state.resourceId, e));
+        }
+      }
+      return out;
+    },
+
+    [Activities.setMeshSelector]: async (input) => {
+      const { profile, selector, ifMatch } = z
+        .object({ profile: ProfileNameSchema, selector: z.string().max(512), ifMatch: z.string().nullable() })
+        .parse(input);
+      const written = await gateways.fleet.putMeshProfile(
+        profile,
+        { byLabel: selector },
+        ifMatch === null ? { ifNoneMatch: '*' } : { ifMatch },
+      );
+      logger.info('mesh selector written', { mesh: profile, selector });
+      return { eTag: written.eTag ?? null };
+    },
+
+    [Activities.readMeshProfile]: async (input) => {
+      const { profile } = z.object({ profile: ProfileNameSchema }).parse(input);
+      const current = await gateways.fleet.getMeshProfile(profile);
+      return {
+        exists: current !== undefined,
+        eTag: current?.eTag ?? null,
+        selector: current ? canonicalOrRaw(current.properties.memberSelector?.byLabel ?? '') : null,
+        state: current?.properties.status?.state ?? null,
+      };
+    },
+
+    [Activities.beginMeshApply]: async (input) => {
+      const { profile, ifMatch } = z
+        .object({ profile: ProfileNameSchema, ifMatch: z.string().nullable() })
+        .parse(input);
+      const state = await gateways.fleet.beginApplyMeshProfile(profile, ifMatch === null ? {} : { ifMatch });
+      logger.info('mesh apply started', { mesh: profile });
+      const summary: LroSummary = { status: 'running', next: state, retryAfterMs: null };
+      return summary;
+    },
+
+    [Activities.pollMeshApply]: async (input) => {
+      const { state } = z.object({ state: LroStateSchema }).parse(input);
+      return summarize(state, await gateways.fleet.pollApplyMeshProfile(state), meshState);
+    },
+
+    [Activities.readMemberState]: async (input) => {
+      const { member, profileId, notBefore } = z
+        .object({
+          member: z.string().min(1),
+          profileId: z.string().min(1),
+          notBefore: z.iso.datetime({ offset: true }),
+        })
+        .parse(input);
+      return deps.memberReader.read(member, profileId, new Date(notBefore));
+    },
+
+    [Activities.diagnoseMember]: async (input) => {
+      const { member, profileId } = z.object({ member: z.string().min(1), profileId: z.string().min(1) }).parse(input);
+      const diagnosis = await diagnoseMember(planner, member, profileId);
+      logger.info('member diagnosed', { member, cause: diagnosis.cause });
+      return diagnosis;
+    },
+
+    [Activities.syncTraffic]: async (input) => {
+      const { profile, profileId } = z
+        .object({ profile: ProfileNameSchema, profileId: z.string().min(1) })
+        .parse(input);
+      const policy = await loadPolicy(store, profile);
+      if (!policy.traffic) {
+        const skipped: TrafficSyncResult = {
+          skipped: 'the mesh policy has no traffic settings',
+          changes: [],
+          endpoints: 0,
+          enabled: 0,
+          ineligible: [],
+        };
+        return skipped;
+      }
+      const members = await gateways.fleet.listMembers();
+      const outcome = await syncTraffic({ gateways, logger }, { profileId, traffic: policy.traffic, members });
+      await updateView(store, deps.fleet, { profile, trafficManager: outcome.view });
+      const result: TrafficSyncResult = {
+        skipped: null,
+        changes: outcome.plan.changes
+          .filter((c) => c.action !== 'none')
+          .map((c) => ({
+            action: c.action,
+            name: c.name,
+            ...(c.member ? { member: c.member } : {}),
+            reason: c.reason,
+          })),
+        endpoints: outcome.view.endpoints.length,
+        enabled: outcome.view.endpoints.filter((e) => e.status === 'Enabled').length,
+        ineligible: outcome.plan.ineligible.map((i) => ({ ...i })),
+      };
+      return result;
+    },
+
+    [Activities.refreshMeshView]: async (input) => {
+      const { profile, lastOperationId } = z
+        .object({ profile: ProfileNameSchema, lastOperationId: z.string().min(1).nullable() })
+        .parse(input);
+      const [observedProfile, members] = await Promise.all([
+        gateways.fleet.getMeshProfile(profile),
+        gateways.fleet.listMembers(),
+      ]);
+      const view = await updateView(store, deps.fleet, {
+        profile,
+        observed: { profile: observedProfile, members },
+        ...(lastOperationId ? { lastOperationId } : {}),
+      });
+      return {
+        profileExists: observedProfile !== undefined,
+        profileState: view?.profileState ?? null,
+        connected: view?.members.filter((m) => m.meshState === 'Connected').length ?? 0,
+        members: view?.members.length ?? 0,
+      };
+    },
+
+    [Activities.publishOutcome]: async (input) => {
+      const { events } = z.object({ events: z.array(OutcomeEventSchema) }).parse(input);
+      for (const event of events) await deps.publisher.publish(event);
+      return { published: deps.publisher.enabled && events.length > 0 };
+    },
+  };
+
+  return new Map(
+    Object.values(Activities).map((name): [ActivityName, ActivityHandler] => [
+      name,
+      async (input) => {
+        const { value, calls } = await gateways.counters.track(async (): Promise<Outcome> => {
+          try {
+            return { ok: true, value: await handlers[name](input) };
+          } catch (e) {
+            const failure = permanentFailure(e);
+            if (!failure) throw e; // transient: the orchestrator's retry policy runs the activity again
+            logger.warn('activity failed permanently', { activity: name, code: failure.code, reason: failure.message });
+            return { ok: false, failure };
+          }
+        });
+        return value.ok ? { value: value.value, arm: calls } : { value: null, arm: calls, failure: value.failure };
+      },
+    ]),
+  );
+}
+
+function applyPatch(current: Operation, patch: z.output<typeof OperationPatchSchema>): OperationUpdate | undefined {
+  const next: OperationUpdate = { ...current };
+  if (patch.status !== undefined) next.status = patch.status;
+  if (patch.phase !== undefined) next.phase = patch.phase;
+  if (patch.planId !== undefined) next.planId = patch.planId;
+  if (patch.plan !== undefined) next.plan = patch.plan;
+  if (patch.instanceId !== undefined) next.instanceId = patch.instanceId;
+  if (patch.members !== undefined) next.members = patch.members;
+  if (patch.armCalls !== undefined) next.armCalls = patch.armCalls;
+  if (patch.error !== undefined) next.error = patch.error;
+  return next;
+}
+
+function canonicalOrRaw(selector: string): string {
+  try {
+    return canonicalSelector(selector);
+  } catch {
+    return selector;
+  }
+}
+
+function failedSummary(resourceId: string, e: unknown): LroSummary {
+  const error = ensureError(e);
+  const code = error instanceof FleetMeshError ? error.code : 'Error';
+  return { status: 'failed', resourceId, error: { code, message: error.message } };
+}
+
+function summarize<T>(state: LroState, poll: LroPoll<T>, stateOf: (result: T) => string | null): LroSummary {
+  switch (poll.status) {
+    case 'running':
+      return { status: 'running', next: poll.next, retryAfterMs: poll.retryAfterMs ?? null };
+    case 'succeeded':
+      return { status: 'succeeded', resourceId: state.resourceId, state: stateOf(poll.result) };
+    case 'failed':
+      return { status: 'failed', resourceId: state.resourceId, error: poll.error };
+  }
+}
+
+function meshState(profile: ClusterMeshProfile): string | null {
+  return profile.properties.status?.state ?? null;
+}
+
+function clusterState(cluster: ManagedCluster): string | null {
+  return cluster.provisioningState ?? null;
+}
+
+/** What the view keeps of a plan: the rows, the findings and the decision inputs (not the whole policy). */
+function planDetails(result: Awaited<ReturnType<typeof computeMeshPlan>>): unknown {
+  return {
+    planId: result.plan.planId,
+    desiredSelector: result.desiredSelector,
+    rows: result.plan.rows,
+    summary: result.plan.summary,
+    findings: result.findings,
+    blocked: result.blocked,
+    fixes: result.fixes,
+    traffic: result.traffic,
+  };
+}

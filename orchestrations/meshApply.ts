@@ -1,0 +1,428 @@
+/**
+ * meshApply: preflight → fix → selector → apply → converge → traffic → record. Its instance id is the operation id.
+ *
+ * - Re-reads everything and recomputes the plan; a pinned plan id that no longer matches fails with PlanMismatch.
+ * - Preflight errors block. Fixable warnings are fixed first: Network Contributor granted on the VNet and the cluster
+ *   reconciled before the apply, so the clustermesh-apiserver load balancer never hits the 403.
+ * - The selector is written (If-Match) only when it differs; the apply carries If-Match on the eTag it read.
+ * - Convergence fans out in batches (convergeBatch → memberConverge), at most MAX_PARALLEL_BATCHES at a time. Members
+ *   that need a re-apply share one per round, at most `maxRemediationRounds` rounds.
+ * - Then Traffic Manager, the mesh view, the operation record and the outcome events.
+ *
+ * Never throws for an expected failure: the operation is recorded Failed with a code, and the result says so.
+ */
+import type { OrchestrationContext, Task } from 'durable-functions';
+import { z } from 'zod';
+import {
+  ConvergeBatchResultSchema,
+  GrantResultSchema,
+  MeshApplyInputSchema,
+  MeshPlanResultSchema,
+  SelectorWriteResultSchema,
+  TrafficSyncResultSchema,
+  type Convergence,
+  type MeshApplyInput,
+  type MeshApplyResult,
+  type MeshPlanResult,
+  type MemberOutcome,
+  type MemberWork,
+  type OutcomeEvent,
+} from './contracts.js';
+import { ArmTally, callActivity, codeOf, messageOf, now, OrchestrationFailure, type Step } from './durable.js';
+import { BATCH_SIZE } from './convergeBatch.js';
+import { Activities, batchInstanceId, Orchestrations } from './names.js';
+import { applyProfile, reconcileClusters } from './steps.js';
+import type { MemberResult } from '../shared/state/documents.js';
+
+/** Batches converging at once: 8 × 25 = 200 members in flight, inside ARM's write burst if all need remediation. */
+export const MAX_PARALLEL_BATCHES = 8;
+
+const Ack = z.object({ id: z.string(), status: z.string() });
+const ProfileReadSchema = z.object({
+  exists: z.boolean(),
+  eTag: z.string().nullable(),
+  selector: z.string().nullable(),
+  state: z.string().nullable(),
+});
+const ViewSchema = z.object({
+  profileExists: z.boolean(),
+  profileState: z.string().nullable(),
+  connected: z.int(),
+  members: z.int(),
+});
+const Published = z.object({ published: z.boolean() });
+
+interface Progress {
+  phase: string;
+  round: number;
+  members: Record<string, { action: string; outcome: string; meshState: string | null }>;
+}
+
+export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
+  const input = MeshApplyInputSchema.parse(ctx.df.getInput());
+  const tally = new ArmTally();
+  const progress: Progress = { phase: 'preflight', round: 0, members: {} };
+  const setPhase = (phase: string): void => {
+    progress.phase = phase;
+    ctx.df.setCustomStatus(progress);
+  };
+  const outcomes = new Map<string, MemberOutcome>();
+  let rounds = 0;
+
+  try {
+    setPhase('preflight');
+    yield* update(ctx, tally, {
+      id: input.operationId,
+      status: 'Running',
+      phase: 'preflight',
+      instanceId: ctx.df.instanceId,
+    });
+    const plan = yield* callActivity(
+      ctx,
+      Activities.computePlan,
+      { profile: input.profile, memberSelector: input.memberSelector },
+      MeshPlanResultSchema,
+      tally,
+    );
+    if (input.planId && plan.plan.planId !== input.planId) {
+      throw new OrchestrationFailure(
+        'PlanMismatch',
+        `the fleet changed since plan ${input.planId} was computed (the plan is now ${plan.plan.planId}); plan again`,
+      );
+    }
+    yield* update(ctx, tally, { id: input.operationId, planId: plan.plan.planId, plan: planRecord(plan) });
+    if (plan.blocked) {
+      throw new OrchestrationFailure('PreflightBlocked', blockedMessage(plan));
+    }
+    const convergence = plan.policy.convergence;
+
+    if (plan.fixes.length > 0) {
+      setPhase('remediating');
+      yield* update(ctx, tally, { id: input.operationId, phase: 'remediating' });
+      yield* fixBeforeApply(ctx, plan, convergence, tally);
+    }
+
+    let eTag = plan.profileETag;
+    if (plan.selectorChanges) {
+      setPhase('selector');
+      const written = yield* callActivity(
+        ctx,
+        Activities.setMeshSelector,
+        {
+          profile: input.profile,
+          selector: plan.desiredSelector,
+          ifMatch: plan.profileExists ? plan.profileETag : null,
+        },
+        SelectorWriteResultSchema,
+        tally,
+      );
+      eTag = written.eTag;
+    }
+
+    setPhase('applying');
+    yield* update(ctx, tally, { id: input.operationId, phase: 'applying' });
+    yield* applyProfile(ctx, input.profile, eTag, convergence, tally);
+
+    let pending = workOf(plan);
+    while (pending.length > 0) {
+      setPhase(rounds === 0 ? 'converging' : `converging (remediation round ${rounds})`);
+      yield* update(ctx, tally, { id: input.operationId, phase: progress.phase });
+      const roundOutcomes = yield* convergeAll(ctx, input, plan.profileId, rounds, pending, convergence, tally);
+      for (const o of roundOutcomes) {
+        const previous = outcomes.get(o.member);
+        outcomes.set(o.member, previous ? merge(previous, o) : o);
+        progress.members[o.member] = { action: o.action, outcome: o.outcome, meshState: o.meshState };
+      }
+      ctx.df.setCustomStatus(progress);
+      const reapply = roundOutcomes.filter((o) => o.outcome === 'needsReapply');
+      if (reapply.length === 0) break;
+      if (rounds >= convergence.maxRemediationRounds) {
+        for (const o of reapply) {
+          outcomes.set(o.member, {
+            ...o,
+            outcome: 'failed',
+            error: { code: 'RemediationExhausted', message: `still failing after ${rounds} remediation round(s)` },
+          });
+        }
+        break;
+      }
+      rounds += 1;
+      progress.round = rounds;
+      setPhase(`reapplying (remediation round ${rounds})`);
+      const current = yield* callActivity(
+        ctx,
+        Activities.readMeshProfile,
+        { profile: input.profile },
+        ProfileReadSchema,
+        tally,
+      );
+      if (!current.exists || current.selector !== plan.desiredSelector) {
+        throw new OrchestrationFailure(
+          'ProfileChanged',
+          `mesh profile '${input.profile}' changed during the apply (selector now '${current.selector ?? ''}'); not re-applying`,
+        );
+      }
+      yield* applyProfile(ctx, input.profile, current.eTag, convergence, tally);
+      const stamp = now(ctx).toISOString();
+      for (const o of reapply) {
+        outcomes.set(o.member, {
+          ...o,
+          remediations: [...o.remediations, { step: 'reapply', at: stamp, outcome: 'Succeeded' }],
+        });
+      }
+      pending = reapply.map((o) => ({
+        member: o.member,
+        action: o.action,
+        clusterResourceId: clusterOf(plan, o.member),
+      }));
+    }
+
+    setPhase('traffic');
+    yield* update(ctx, tally, { id: input.operationId, phase: 'traffic' });
+    const traffic = yield* callActivity(
+      ctx,
+      Activities.syncTraffic,
+      { profile: input.profile, profileId: plan.profileId },
+      TrafficSyncResultSchema,
+      tally,
+    );
+    setPhase('recording');
+    yield* callActivity(
+      ctx,
+      Activities.refreshMeshView,
+      { profile: input.profile, lastOperationId: input.operationId },
+      ViewSchema,
+      tally,
+    );
+    const unconverged = [...outcomes.values()].filter((o) => o.outcome === 'failed' || o.outcome === 'timeout');
+    const error =
+      unconverged.length > 0
+        ? {
+            code: 'MembersNotConverged',
+            message: `${unconverged.length} member(s) did not converge: ${unconverged
+              .map((o) => `${o.member} (${o.error?.code ?? o.outcome})`)
+              .join(', ')}`,
+          }
+        : undefined;
+    yield* finish(ctx, tally, input, error ? 'Failed' : 'Succeeded', outcomes, error, {
+      trafficChanges: traffic.changes.length,
+    });
+    setPhase('done');
+    return {
+      operationId: input.operationId,
+      status: error ? 'Failed' : 'Succeeded',
+      ...(error ? { error } : {}),
+      members: [...outcomes.values()],
+      rounds,
+    };
+  } catch (e) {
+    const error = { code: codeOf(e), message: messageOf(e) };
+    try {
+      yield* finish(ctx, tally, input, 'Failed', outcomes, error, {});
+      setPhase('done');
+    } catch (recordFailure) {
+      // The record could not be written either; the durable status still carries the outcome.
+      ctx.df.setCustomStatus({ ...progress, phase: 'failed', recordError: messageOf(recordFailure) });
+    }
+    return { operationId: input.operationId, status: 'Failed', error, members: [...outcomes.values()], rounds };
+  }
+}
+
+/** Grant the missing roles and reconcile those clusters before the apply. */
+function* fixBeforeApply(
+  ctx: OrchestrationContext,
+  plan: MeshPlanResult,
+  convergence: Convergence,
+  tally: ArmTally,
+): Step<void> {
+  const grants = uniqueBy(plan.fixes, (f) => `${f.principalId}|${f.scope.toLowerCase()}`).map((f) => ({
+    principalId: f.principalId,
+    scope: f.scope,
+  }));
+  yield* callActivity(ctx, Activities.grantNetworkContributor, { grants }, GrantResultSchema, tally);
+  const clusters = uniqueBy(plan.fixes, (f) => f.clusterResourceId.toLowerCase()).map((f) => f.clusterResourceId);
+  const failures = yield* reconcileClusters(ctx, clusters, convergence, tally);
+  if (failures.length > 0) {
+    throw new OrchestrationFailure(
+      'ReconcileFailed',
+      `reconciling ${failures.map((f) => f.resourceId).join(', ')} failed: ${failures.map((f) => f.message).join('; ')}`,
+    );
+  }
+}
+
+/** Runs the batches of a round, at most MAX_PARALLEL_BATCHES at a time, and returns every member's outcome. */
+function* convergeAll(
+  ctx: OrchestrationContext,
+  input: MeshApplyInput,
+  profileId: string,
+  round: number,
+  work: readonly MemberWork[],
+  convergence: Convergence,
+  tally: ArmTally,
+): Step<MemberOutcome[]> {
+  const batches: MemberWork[][] = [];
+  for (let i = 0; i < work.length; i += BATCH_SIZE) batches.push(work.slice(i, i + BATCH_SIZE));
+  const outcomes: MemberOutcome[] = [];
+  const running: Task[] = [];
+  let next = 0;
+  const start = (): void => {
+    const index = next++;
+    const members = batches[index];
+    if (!members) return;
+    running.push(
+      ctx.df.callSubOrchestrator(
+        Orchestrations.convergeBatch,
+        { operationId: input.operationId, profile: input.profile, profileId, round, members, convergence },
+        batchInstanceId(input.operationId, round, index),
+      ),
+    );
+  };
+  while (next < Math.min(MAX_PARALLEL_BATCHES, batches.length)) start();
+  while (running.length > 0) {
+    const finished: unknown = yield ctx.df.Task.any(running);
+    const at = running.findIndex((t) => t === finished);
+    const [task] = running.splice(at, 1);
+    if (!task) throw new Error('Task.any returned a task that is not running');
+    const parsed = task.isFaulted ? undefined : ConvergeBatchResultSchema.safeParse(task.result);
+    if (!parsed?.success) {
+      throw new OrchestrationFailure('ConvergeFailed', `a convergence batch failed: ${messageOf(task.result)}`);
+    }
+    tally.add(parsed.data.arm);
+    outcomes.push(...parsed.data.outcomes);
+    if (next < batches.length) start();
+  }
+  return outcomes;
+}
+
+function* update(ctx: OrchestrationContext, tally: ArmTally, patch: Record<string, unknown>): Step<void> {
+  yield* callActivity(ctx, Activities.updateOperation, { ...patch, armCalls: tally.totals() }, Ack, tally);
+}
+
+function* finish(
+  ctx: OrchestrationContext,
+  tally: ArmTally,
+  input: MeshApplyInput,
+  status: 'Succeeded' | 'Failed',
+  outcomes: ReadonlyMap<string, MemberOutcome>,
+  error: { code: string; message: string } | undefined,
+  extra: Record<string, number>,
+): Step<void> {
+  const members = [...outcomes.values()].map(memberResult);
+  yield* update(ctx, tally, {
+    id: input.operationId,
+    status,
+    phase: 'done',
+    members,
+    error: error ?? null,
+  });
+  const at = now(ctx).toISOString();
+  const events: OutcomeEvent[] = [
+    {
+      type: status === 'Succeeded' ? 'fleetmesh.apply.succeeded' : 'fleetmesh.apply.failed',
+      subject: `meshes/${input.profile}/operations/${input.operationId}`,
+      id: `${input.operationId}:${status}`,
+      time: at,
+      data: {
+        profile: input.profile,
+        operationId: input.operationId,
+        status,
+        ...(error ? { error } : {}),
+        members: members.length,
+        ...extra,
+      },
+    },
+    ...[...outcomes.values()]
+      .filter(
+        (o) =>
+          o.outcome === 'connected' &&
+          o.remediations.some((r) => r.step === 'grantNetworkContributor' || r.step === 'reconcileCluster'),
+      )
+      .map((o): OutcomeEvent => ({
+        type: 'fleetmesh.member.remediated',
+        subject: `meshes/${input.profile}/members/${o.member}`,
+        id: `${input.operationId}:${o.member}:remediated`,
+        time: at,
+        data: {
+          profile: input.profile,
+          member: o.member,
+          operationId: input.operationId,
+          steps: o.remediations.map((r) => r.step),
+        },
+      })),
+  ];
+  yield* callActivity(ctx, Activities.publishOutcome, { events }, Published, tally);
+}
+
+function memberResult(o: MemberOutcome): MemberResult {
+  const outcome =
+    o.outcome === 'connected' || o.outcome === 'removed'
+      ? 'Succeeded'
+      : o.outcome === 'needsReapply'
+        ? 'Running'
+        : 'Failed';
+  return {
+    member: o.member,
+    action: o.action,
+    meshState: o.meshState,
+    outcome,
+    attempts: o.polls,
+    remediations: o.remediations,
+    startedAt: o.startedAt,
+    finishedAt: o.finishedAt,
+    durationMs: Math.max(0, new Date(o.finishedAt).getTime() - new Date(o.startedAt).getTime()),
+    ...(o.error ? { error: o.error } : {}),
+  };
+}
+
+function merge(previous: MemberOutcome, next: MemberOutcome): MemberOutcome {
+  return {
+    ...next,
+    polls: previous.polls + next.polls,
+    remediations: [...previous.remediations, ...next.remediations],
+    startedAt: previous.startedAt,
+  };
+}
+
+function workOf(plan: MeshPlanResult): MemberWork[] {
+  return plan.plan.rows
+    .filter((r) => r.action === 'Add' || r.action === 'Remove')
+    .map((r) => ({
+      member: r.name,
+      clusterResourceId: r.clusterResourceId,
+      action: r.action === 'Add' ? 'Add' : 'Remove',
+    }));
+}
+
+function clusterOf(plan: MeshPlanResult, member: string): string {
+  return plan.plan.rows.find((r) => r.name === member)?.clusterResourceId ?? '';
+}
+
+function blockedMessage(plan: MeshPlanResult): string {
+  const errors = plan.findings.filter((f) => f.severity === 'error');
+  return `preflight found ${errors.length} error(s): ${errors
+    .map((f) => `${f.checkId}${f.member ? ` (${f.member})` : ''}: ${f.message}`)
+    .join('; ')}`;
+}
+
+/** What the operation record keeps of the plan. */
+export function planRecord(plan: MeshPlanResult): unknown {
+  return {
+    planId: plan.plan.planId,
+    desiredSelector: plan.desiredSelector,
+    currentSelector: plan.currentSelector,
+    summary: plan.plan.summary,
+    rows: plan.plan.rows,
+    findings: plan.findings,
+    fixes: plan.fixes,
+  };
+}
+
+function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const k = key(i);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,177 @@
+/**
+ * e. A preflight failure (an overlay cluster, a VNet not peered) blocks the apply: the plan names each problem with
+ *    its remediation, the operation is recorded as blocked, and nothing is applied.
+ * i. Bad input on every route and on the event endpoint answers 4xx with a message that names what is wrong.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFleetScenario, parseGeneratedName } from '../../../local/simulator/index.js';
+import { arr, obj, startE2E, waitFor, type E2E } from '../support/harness.js';
+
+const scenario = generateFleetScenario(parseGeneratedName('generated:4?overlay=1&unpeered=1&seed=11'));
+let e2e: E2E;
+
+beforeAll(async () => {
+  e2e = await startE2E({
+    scenario,
+    fleetName: 'fleet-generated',
+    policy: {
+      mode: 'auto',
+      debounceSeconds: 0.5,
+      convergence: { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1 },
+    },
+  });
+});
+
+afterAll(async () => {
+  await e2e.stop();
+});
+
+function misconfigured(knob: string): string {
+  const picked = arr(obj(obj(scenario.metadata).misconfigured)[knob] ?? []);
+  const first = picked[0];
+  if (typeof first !== 'string') throw new Error(`no member picked for ${knob}`);
+  return first;
+}
+
+describe('e. preflight blocks the apply', () => {
+  it('shows each problem with its remediation in the plan', async () => {
+    const r = await e2e.api('POST', '/meshes/demo/plan');
+    expect(r.status).toBe(200);
+    const plan = obj(r.json);
+    expect(plan.blocked).toBe(true);
+    const findings = arr(plan.findings).map((f) => obj(f));
+    const errors = findings.filter((f) => f.severity === 'error');
+    const overlay = errors.find((f) => f.checkId === 'cluster.networkPluginMode');
+    expect(overlay?.member).toBe(misconfigured('overlay'));
+    expect(String(overlay?.remediation)).not.toBe('');
+    const peering = errors.filter((f) => f.checkId === 'network.peering');
+    expect(peering.length).toBeGreaterThan(0);
+    expect(
+      peering.every((f) => f.member === misconfigured('unpeered') || f.peerMember === misconfigured('unpeered')),
+    ).toBe(true);
+    expect(obj(obj(plan.decision).onEvent).kind).toBe('blocked');
+    expect(obj(obj(plan.decision).onApply).kind).toBe('blocked');
+  });
+
+  it('records the blocked operation and applies nothing', async () => {
+    const op = await waitFor('a blocked operation', async () => {
+      const view = obj((await e2e.api('GET', '/meshes/demo')).json);
+      if (typeof view.lastOperationId !== 'string') return undefined;
+      const o = obj((await e2e.api('GET', `/operations/${encodeURIComponent(view.lastOperationId)}`)).json);
+      return o.status === 'Failed' ? o : undefined;
+    });
+    expect(obj(op.error).code).toBe('PreflightBlocked');
+    expect(String(obj(op.error).message)).toContain('cluster.networkPluginMode');
+    expect(e2e.sandbox.sim.control.calls().filter((c) => c.operation === 'clusterMeshProfiles.apply')).toHaveLength(0);
+  });
+});
+
+describe('i. bad input gets a clear 4xx', () => {
+  const principal = (roles: string[]): string =>
+    Buffer.from(
+      JSON.stringify({
+        auth_typ: 'aad',
+        name_typ: 'name',
+        role_typ: 'roles',
+        claims: [{ typ: 'name', val: 'eve' }, ...roles.map((r) => ({ typ: 'roles', val: r }))],
+      }),
+    ).toString('base64');
+
+  it.each([
+    ['GET', '/meshes/Bad_Name', undefined, {}, 400, /profile/],
+    ['GET', '/meshes/no-such-mesh', undefined, {}, 404, /does not exist/],
+    ['POST', '/meshes/demo/plan', '{not json', {}, 400, /not valid JSON/],
+    ['POST', '/meshes/demo/plan', { memberSelector: 'env=a,env=b' }, {}, 400, /env/],
+    ['POST', '/meshes/demo/plan', { memberSelector: 'bad key=x' }, {}, 400, /memberSelector/],
+    ['POST', '/meshes/demo/plan', { surprise: true }, {}, 400, /surprise/],
+    ['POST', '/meshes/demo/plan', 'memberSelector=x', { 'content-type': 'text/plain' }, 400, /not valid JSON/],
+    ['POST', '/meshes/demo/apply', { planId: 'yesterday' }, {}, 400, /planId/],
+    ['POST', '/meshes/demo/apply', { planId: 'a'.repeat(64) }, {}, 409, /changed since plan/],
+    ['POST', '/meshes/missing-mesh/apply', {}, {}, 404, /memberSelector to create it/],
+    ['PUT', '/meshes/demo/policy', { mode: 'yolo' }, {}, 400, /mode/],
+    ['PUT', '/meshes/demo/policy', { debounceSeconds: 3600 }, {}, 400, /debounceSeconds/],
+    ['PUT', '/meshes/demo/policy', { traffic: { resourceGroup: 'rg' } }, {}, 400, /traffic\.profileName/],
+    ['PUT', '/meshes/demo/policy', { mode: 'auto' }, { 'if-match': '"stale"' }, 412, /.+/],
+    ['GET', '/operations/not-an-operation', undefined, {}, 400, /operation id/],
+    ['GET', '/operations/demo.00000000-0000-0000-0000-000000000000', undefined, {}, 404, /does not exist/],
+    ['POST', '/operations/demo.00000000-0000-0000-0000-000000000000/approve', {}, {}, 404, /does not exist/],
+    [
+      'POST',
+      '/operations/demo.00000000-0000-0000-0000-000000000000/reject',
+      { comment: 'x'.repeat(2000) },
+      {},
+      400,
+      /comment/,
+    ],
+    [
+      'POST',
+      '/meshes/demo/apply',
+      {},
+      { 'x-ms-client-principal': principal(['FleetMesh.Reader']) },
+      403,
+      /FleetMesh\.Operator/,
+    ],
+    ['GET', '/meshes/demo', undefined, { 'x-ms-client-principal': principal([]) }, 403, /FleetMesh\.Reader/],
+    ['GET', '/meshes/demo', undefined, { 'x-ms-client-principal': 'not base64 json' }, 401, /x-ms-client-principal/],
+  ])('%s %s %j → %i', async (method, route, body, headers, status, message) => {
+    const r = await e2e.api(method, route, body, headers);
+    expect(r.status, r.text).toBe(status);
+    const error = obj(obj(r.json).error);
+    expect(typeof error.code).toBe('string');
+    expect(String(error.message)).toMatch(message);
+  });
+
+  it('approving an operation that is not waiting is a conflict', async () => {
+    const view = obj((await e2e.api('GET', '/meshes/demo')).json);
+    const id = String(view.lastOperationId);
+    const r = await e2e.api('POST', `/operations/${encodeURIComponent(id)}/approve`, {});
+    expect(r.status).toBe(409);
+    expect(String(obj(obj(r.json).error).message)).toContain('not waiting for approval');
+  });
+
+  it('needs the function key', async () => {
+    const none = await fetch(`${e2e.sandbox.apiBaseUrl}/meshes`);
+    expect(none.status).toBe(401);
+    const wrong = await fetch(`${e2e.sandbox.apiBaseUrl}/meshes`, { headers: { 'x-functions-key': 'wrong' } });
+    expect(wrong.status).toBe(401);
+    const health = await fetch(`${e2e.sandbox.apiBaseUrl}/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('the event endpoint refuses a missing key and a malformed body, and ignores foreign events', async () => {
+    const url = `${e2e.sandbox.host.url}/runtime/webhooks/eventgrid?functionName=fleetEvents`;
+    const headers = { 'aeg-event-type': 'Notification', 'content-type': 'application/json' };
+    expect((await fetch(url, { method: 'POST', headers, body: '[]' })).status).toBe(401);
+    const keyed = `${url}&code=${e2e.sandbox.eventGridKey}`;
+    const garbage = await fetch(keyed, { method: 'POST', headers, body: '{{{' });
+    expect(garbage.status).toBeGreaterThanOrEqual(400);
+    expect(garbage.status).toBeLessThan(500);
+    const before = e2e.sandbox.sim.control.calls().length;
+    const foreign = await fetch(keyed, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify([
+        {
+          id: 'foreign-1',
+          topic: '/subscriptions/11111111-1111-1111-1111-111111111111',
+          subject:
+            '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet-generated/members/member-001',
+          eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+          eventTime: new Date().toISOString(),
+          data: { subscriptionId: '11111111-1111-1111-1111-111111111111' },
+          dataVersion: '2',
+          metadataVersion: '1',
+        },
+      ]),
+    });
+    expect(foreign.status).toBe(202);
+    // Ignored: no reconcile reads the fleet because of it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(
+      e2e.sandbox.sim.control
+        .calls()
+        .slice(before)
+        .filter((c) => c.operation === 'fleetMembers.list'),
+    ).toHaveLength(0);
+  });
+});
