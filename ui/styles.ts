@@ -71,6 +71,7 @@ svg .member.tone-busy circle { animation: pulse 1.6s ease-in-out infinite; }
 .swatch { display: inline-block; width: 1.4em; text-align: center; border-radius: 50%; border: 2px solid currentColor; font-weight: 700; }
 .line-swatch { display: inline-block; width: 2em; height: 0; vertical-align: middle; border-top: 3px solid var(--good); }
 .line-swatch.unpeered { border-top: 3px dashed var(--bad); }
+.diff td:first-child { white-space: nowrap; }
 .diff .marker { display: inline-block; width: 1.2em; font-weight: 700; font-family: ui-monospace, monospace; }
 .diff .row-add { background: var(--good-bg); }
 .diff .row-remove { background: var(--bad-bg); }
