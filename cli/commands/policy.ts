@@ -63,7 +63,7 @@ export async function policyCommand(ctx: CommandContext, profile: string, option
     if (e instanceof CliError && e.apiCode === 'PreconditionFailed') {
       throw new CliError(
         ExitCode.Conflict,
-        `the policy of '${profile}' changed since it was read (${e.message}); run the command again`,
+        `the policy of '${profile}' changed meanwhile (${e.message}); read it again (fleetmesh policy ${profile}) and retry`,
         { apiCode: e.apiCode },
       );
     }

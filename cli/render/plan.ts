@@ -50,9 +50,16 @@ export function renderPlan(plan: PlanResponse, s: Style): string {
     out.push(s.paint('red', 'The apply is blocked until the preflight errors above are fixed.'));
   } else if (add + remove > 0) {
     out.push('');
-    out.push(`To apply exactly this plan: fleetmesh apply ${plan.profile} --plan ${plan.planId} --wait`);
+    // A plan of a new selector is only that plan with the same selector: the command carries it.
+    const selector = plan.selectorChanges ? ` --selector ${shellQuote(plan.desiredSelector)}` : '';
+    out.push(`To apply exactly this plan: fleetmesh apply ${plan.profile} --plan ${plan.planId}${selector} --wait`);
   }
   return out.join('\n');
+}
+
+/** POSIX shell single quotes (selectors are label text: no quotes in practice, but never trust that). */
+export function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function selectorLine(plan: PlanResponse): string {

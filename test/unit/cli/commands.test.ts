@@ -57,6 +57,8 @@ describe('plan', () => {
     expect(r.code).toBe(0);
     expect(api.requests[0]?.body).toEqual({ memberSelector: '' });
     expect(r.stdout).toContain("mesh=demo -> (empty: selects nothing) (the apply changes the profile's selector)");
+    // The apply must carry the same selector, or it would apply the profile's own one and mismatch the plan.
+    expect(r.stdout).toContain(`fleetmesh apply demo --plan ${'a'.repeat(64)} --selector '' --wait`);
   });
 
   it('says when preflight blocks the apply and shows Error rows with their reason', async () => {
@@ -496,7 +498,7 @@ describe('policy', () => {
     const r = await cli(api, ['policy', 'demo', '--mode', 'manual']);
     expect(r.code).toBe(ExitCode.Conflict);
     expect(api.requests.find((q) => q.method === 'PUT')?.headers['if-none-match']).toBe('*');
-    expect(r.stderr).toContain("the policy of 'demo' changed since it was read");
+    expect(r.stderr).toContain("the policy of 'demo' changed meanwhile");
   });
 
   it('--file replaces the policy with the file, --if-match makes it conditional', async () => {

@@ -8,6 +8,7 @@ import { CliError, ExitCode, exitCodeForStatus } from '../../../cli/exitCodes.js
 import { applyFlags, parseWeight } from '../../../cli/commands/policy.js';
 import { exitCodeFor } from '../../../cli/commands/apply.js';
 import { changes, progressOf, textBar } from '../../../cli/progress.js';
+import { shellQuote } from '../../../cli/render/plan.js';
 import { colourWanted, createStyle } from '../../../cli/render/style.js';
 import { OperationSchema } from '../../../cli/schemas.js';
 import { operationBody } from './support.js';
@@ -155,6 +156,17 @@ describe('policy flags', () => {
     for (const bad of ['=3', 'Member=3', 'm=-1', 'm=1.5', 'm=']) {
       expect(usageError(() => parseWeight(bad))).toContain('--weight');
     }
+  });
+});
+
+describe('shellQuote', () => {
+  it.each([
+    ['mesh=demo,region=east', 'mesh=demo,region=east'],
+    ['', "''"],
+    ['a b', "'a b'"],
+    ["it's", "'it'\\''s'"],
+  ])('%j → %s', (text, quoted) => {
+    expect(shellQuote(text)).toBe(quoted);
   });
 });
 
