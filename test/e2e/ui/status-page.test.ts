@@ -20,6 +20,12 @@ const hasChromium = existsSync(CHROMIUM);
 const root = projectRoot();
 const screenshot = path.join(root, 'test-results', 'status-page.png');
 
+if (!hasChromium) {
+  console.warn(
+    `status page browser test SKIPPED: ${CHROMIUM} not found; install it with 'apt-get install chromium' (.ci/run does)`,
+  );
+}
+
 describe.skipIf(!hasChromium)(
   hasChromium
     ? 'the status page in headless Chromium'
