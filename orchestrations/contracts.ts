@@ -65,6 +65,8 @@ export const ReconcilerInputSchema = z.object({
   signals: z.array(ReconcileSignalSchema).default([]),
   /** Completed cycles, for logs and the status page. */
   cycles: z.int().min(0).default(0),
+  /** What the previous cycle decided (`nothingToDo`, `applyNow`, ...), shown while idle. */
+  lastDecision: z.string().nullable().default(null),
 });
 export type ReconcilerInput = z.input<typeof ReconcilerInputSchema>;
 export type ReconcilerState = z.output<typeof ReconcilerInputSchema>;

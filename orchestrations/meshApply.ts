@@ -27,6 +27,7 @@ import {
   type MemberOutcome,
   type MemberWork,
   type OutcomeEvent,
+  type Remediation,
 } from './contracts.js';
 import { ArmTally, callActivity, codeOf, messageOf, now, OrchestrationFailure, type Step } from './durable.js';
 import { BATCH_SIZE } from './convergeBatch.js';
@@ -96,10 +97,11 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
     }
     const convergence = plan.policy.convergence;
 
+    let fixed = new Map<string, Remediation[]>();
     if (plan.fixes.length > 0) {
       setPhase('remediating');
       yield* update(ctx, tally, { id: input.operationId, phase: 'remediating' });
-      yield* fixBeforeApply(ctx, plan, convergence, tally);
+      fixed = yield* fixBeforeApply(ctx, plan, convergence, tally);
     }
 
     let eTag = plan.profileETag;
@@ -130,7 +132,9 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       const roundOutcomes = yield* convergeAll(ctx, input, plan.profileId, rounds, pending, convergence, tally);
       for (const o of roundOutcomes) {
         const previous = outcomes.get(o.member);
-        outcomes.set(o.member, previous ? merge(previous, o) : o);
+        const before = fixed.get(o.member);
+        const withFixes = before && !previous ? { ...o, remediations: [...before, ...o.remediations] } : o;
+        outcomes.set(o.member, previous ? merge(previous, withFixes) : withFixes);
         progress.members[o.member] = { action: o.action, outcome: o.outcome, meshState: o.meshState };
       }
       ctx.df.setCustomStatus(progress);
@@ -228,18 +232,22 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
   }
 }
 
-/** Grant the missing roles and reconcile those clusters before the apply. */
+/**
+ * Grants the missing roles and reconciles those clusters before the apply. Returns, per member, the steps taken, so
+ * the operation record and the outcome events show the remediation even though the member never failed.
+ */
 function* fixBeforeApply(
   ctx: OrchestrationContext,
   plan: MeshPlanResult,
   convergence: Convergence,
   tally: ArmTally,
-): Step<void> {
+): Step<Map<string, Remediation[]>> {
   const grants = uniqueBy(plan.fixes, (f) => `${f.principalId}|${f.scope.toLowerCase()}`).map((f) => ({
     principalId: f.principalId,
     scope: f.scope,
   }));
   yield* callActivity(ctx, Activities.grantNetworkContributor, { grants }, GrantResultSchema, tally);
+  const granted = now(ctx).toISOString();
   const clusters = uniqueBy(plan.fixes, (f) => f.clusterResourceId.toLowerCase()).map((f) => f.clusterResourceId);
   const failures = yield* reconcileClusters(ctx, clusters, convergence, tally);
   if (failures.length > 0) {
@@ -248,6 +256,18 @@ function* fixBeforeApply(
       `reconciling ${failures.map((f) => f.resourceId).join(', ')} failed: ${failures.map((f) => f.message).join('; ')}`,
     );
   }
+  const reconciled = now(ctx).toISOString();
+  const steps = new Map<string, Remediation[]>();
+  for (const fix of plan.fixes) {
+    const list = steps.get(fix.member) ?? [];
+    list.push({ step: 'grantNetworkContributor', at: granted, outcome: 'Succeeded', detail: fix.scope });
+    steps.set(fix.member, list);
+  }
+  for (const [member, list] of steps) {
+    const cluster = plan.fixes.find((f) => f.member === member)?.clusterResourceId ?? '';
+    list.push({ step: 'reconcileCluster', at: reconciled, outcome: 'Succeeded', detail: cluster });
+  }
+  return steps;
 }
 
 /** Runs the batches of a round, at most MAX_PARALLEL_BATCHES at a time, and returns every member's outcome. */

@@ -76,14 +76,24 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   };
   const carryOver = (windowStart: string | null): ReconcilerInput => {
     if (signal.isCompleted) takeSignal();
-    return { profile, pendingApplies, pendingChanges, windowStart, signals: [], cycles: state.cycles };
+    return {
+      profile,
+      pendingApplies,
+      pendingChanges,
+      windowStart,
+      signals: [],
+      cycles: state.cycles,
+      lastDecision: decided ?? state.lastDecision,
+    };
   };
+  let decided: string | null = null;
   const status = (phase: string, extra: Record<string, unknown> = {}): void => {
     ctx.df.setCustomStatus({
       phase,
       pendingApplies: pendingApplies.length,
       pendingChanges,
       cycles: state.cycles,
+      lastDecision: decided ?? state.lastDecision,
       ...extra,
     });
   };
@@ -169,6 +179,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   if (decision.kind === 'nothingToDo' && request && plan.selectorChanges && !plan.blocked) {
     decision = { kind: 'applyNow', reasons: ['an operator requested a new member selector'] };
   }
+  decided = decision.kind;
   status('decided', { decision: decision.kind });
 
   if (decision.kind === 'nothingToDo') {

@@ -143,6 +143,10 @@ describe('a mesh from first apply to clean-up', () => {
       ['member-east', 'Succeeded'],
       ['member-west', 'Succeeded'],
     ]);
+    const steps = (member: string): unknown[] =>
+      arr(obj(arr(record.members).find((m) => obj(m).member === member)).remediations).map((r) => obj(r).step);
+    expect(steps('member-west')).toEqual(['grantNetworkContributor', 'reconcileCluster']);
+    expect(steps('member-east')).toEqual([]);
     expect(obj(record.armCalls).writes).toBeGreaterThan(0);
   });
 
