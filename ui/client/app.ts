@@ -578,9 +578,11 @@ async function refresh(): Promise<void> {
     }
   } catch (e) {
     if (e instanceof HttpProblem && e.status === 401) {
-      sessionStorage.removeItem(KEY_STORAGE);
-      key = undefined;
-      showKeyForm('The API refused the key (401). Enter a valid function key.');
+      // Either the function key is wrong or, in Azure, the App Service sign-in has expired: say both.
+      showKeyForm(
+        'The API answered 401: the function key was refused, or your sign-in expired (in Azure, sign in again at ' +
+          '/.auth/login/aad?post_login_redirect_uri=/api/ui). Enter the function key.',
+      );
       return;
     }
     showAlert(`Could not refresh: ${e instanceof Error ? e.message : String(e)}. Retrying.`);

@@ -159,5 +159,14 @@ describe.skipIf(!hasChromium)(
       const first = await page.locator('#updated').textContent();
       await expect.poll(() => page.locator('#updated').textContent(), { timeout: 15_000 }).not.toBe(first);
     });
+
+    it('asks for a key when the API refuses the one it was given, with the input focused and labelled', async () => {
+      await page.goto(`${sandbox().sandbox.apiBaseUrl}/ui#code=not-the-key`);
+      await page.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
+      expect(await page.locator('#key-message').textContent()).toContain('the function key was refused');
+      expect(await page.evaluate('document.activeElement?.id ?? null')).toBe('key-input');
+      expect(await page.getByLabel('Function key').count()).toBe(1);
+      expect(page.url()).not.toContain('not-the-key');
+    });
   },
 );
