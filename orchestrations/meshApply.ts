@@ -403,13 +403,17 @@ function merge(previous: MemberOutcome, next: MemberOutcome): MemberOutcome {
   };
 }
 
+/**
+ * The members whose state must change: Add and Remove rows, and members already in the mesh that are Failed (a
+ * repair: they must reach Connected too).
+ */
 function workOf(plan: MeshPlanResult): MemberWork[] {
   return plan.plan.rows
-    .filter((r) => r.action === 'Add' || r.action === 'Remove')
+    .filter((r) => r.action === 'Add' || r.action === 'Remove' || (r.action === 'None' && r.meshState === 'Failed'))
     .map((r) => ({
       member: r.name,
       clusterResourceId: r.clusterResourceId,
-      action: r.action === 'Add' ? 'Add' : 'Remove',
+      action: r.action === 'Remove' ? 'Remove' : 'Add',
     }));
 }
 

@@ -179,6 +179,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   if (decision.kind === 'nothingToDo' && request && plan.selectorChanges && !plan.blocked) {
     decision = { kind: 'applyNow', reasons: ['an operator requested a new member selector'] };
   }
+  if (decision.kind === 'nothingToDo') decision = repairDecision(plan, plan.policy, request !== undefined) ?? decision;
   decided = decision.kind;
   status('decided', { decision: decision.kind });
 
@@ -299,6 +300,39 @@ function* loadPolicy(ctx: OrchestrationContext, profile: string, tally: ArmTally
     // An unreadable policy must not wedge the reconciler: planning reads it again and fails the cycle visibly.
     return MeshPolicySchema.parse({});
   }
+}
+
+/**
+ * A mesh whose membership is right but with members stuck in Failed (the runbook's 403 case: applied, the cluster
+ * identity lacking Network Contributor) is repaired by an apply that fixes what preflight found and re-applies. Only
+ * when there is something concrete to fix, or an operator asks: an unexplained failure is never retried blindly.
+ */
+export function repairDecision(
+  plan: MeshPlanResult,
+  policy: MeshPolicy,
+  operatorRequested: boolean,
+): Decision | undefined {
+  if (plan.blocked) return undefined;
+  const failed = plan.plan.rows.filter((r) => r.action === 'None' && r.meshState === 'Failed').map((r) => r.name);
+  if (failed.length === 0) return undefined;
+  const fixable = failed.filter((m) => plan.fixes.some((f) => f.member === m));
+  const reasons = [
+    `${failed.length} member(s) of the mesh are Failed: ${failed.join(', ')}`,
+    ...(fixable.length > 0
+      ? [`fleetmesh can fix ${fixable.join(', ')}: grant Network Contributor, reconcile, re-apply`]
+      : []),
+  ];
+  if (operatorRequested) return { kind: 'applyNow', reasons: ['an operator requested a re-apply', ...reasons] };
+  if (fixable.length === 0) return undefined;
+  if (policy.mode === 'auto') return { kind: 'applyNow', reasons: ["policy mode is 'auto'", ...reasons] };
+  if (policy.mode === 'approve') {
+    return {
+      kind: 'awaitApproval',
+      reasons: ["policy mode is 'approve': an operator must approve the repair", ...reasons],
+      approvalTimeoutHours: policy.approvalTimeoutHours,
+    };
+  }
+  return { kind: 'recordOnly', reasons: ["policy mode is 'manual': an operator starts the repair", ...reasons] };
 }
 
 /** Traffic Manager drift repair; a failure is logged in the durable status, never fatal to the reconciler. */
