@@ -12,10 +12,10 @@ import { z } from 'zod';
 import { SelectorTextSchema } from '../shared/domain/index.js';
 import { computeMeshPlan } from '../shared/services/planner.js';
 import { updateView } from '../shared/services/meshView.js';
-import { operationId, ProfileNameSchema } from '../shared/state/documents.js';
+import { operationId } from '../shared/state/documents.js';
 import { getRoot } from '../shared/runtime/root.js';
 import { signalReconciler } from './lib/reconciler.js';
-import { authorize, body, guarded, params, problem } from './lib/http.js';
+import { authorize, body, guarded, params, ProfileParams, problem } from './lib/http.js';
 
 const ApplyBody = z.strictObject({
   planId: z
@@ -33,7 +33,7 @@ df.app.client.http('applyMesh', {
     () => getRoot().logger,
     async (request: HttpRequest, client: df.DurableClient) => {
       const who = authorize(request, 'operator');
-      const { profile } = params(request, z.object({ profile: ProfileNameSchema }));
+      const { profile } = params(request, ProfileParams);
       const { planId, memberSelector } = await body(request, ApplyBody);
       const { planner, store, gateways, logger, fleet } = getRoot();
 

@@ -5,14 +5,12 @@
  */
 import * as df from 'durable-functions';
 import type { HttpRequest } from '@azure/functions';
-import { z } from 'zod';
 import { reconcilerInstanceId } from '../orchestrations/names.js';
 import { DEFAULT_MESH_POLICY, parseMeshPolicy } from '../shared/domain/index.js';
 import { clusterMeshProfileId } from '../shared/arm/resourceId.js';
 import { memberViews } from '../shared/services/meshView.js';
-import { ProfileNameSchema } from '../shared/state/documents.js';
 import { getRoot } from '../shared/runtime/root.js';
-import { authorize, guarded, params, problem } from './lib/http.js';
+import { authorize, guarded, params, ProfileParams, problem } from './lib/http.js';
 import { instanceStatus } from './lib/status.js';
 
 df.app.client.http('getMesh', {
@@ -23,7 +21,7 @@ df.app.client.http('getMesh', {
     () => getRoot().logger,
     async (request: HttpRequest, client: df.DurableClient) => {
       authorize(request, 'reader');
-      const { profile } = params(request, z.object({ profile: ProfileNameSchema }));
+      const { profile } = params(request, ProfileParams);
       const { store, gateways, fleet } = getRoot();
       const [view, policy, reconciler] = await Promise.all([
         store.getMeshView(profile),

@@ -9,9 +9,8 @@ import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { decide, SelectorTextSchema } from '../shared/domain/index.js';
 import { computeMeshPlan } from '../shared/services/planner.js';
-import { ProfileNameSchema } from '../shared/state/documents.js';
 import { getRoot } from '../shared/runtime/root.js';
-import { authorize, body, guarded, params } from './lib/http.js';
+import { authorize, body, guarded, params, ProfileParams } from './lib/http.js';
 
 const PlanBody = z.strictObject({ memberSelector: SelectorTextSchema.optional() });
 
@@ -23,7 +22,7 @@ df.app.client.http('planMesh', {
     () => getRoot().logger,
     async (request: HttpRequest) => {
       authorize(request, 'reader');
-      const { profile } = params(request, z.object({ profile: ProfileNameSchema }));
+      const { profile } = params(request, ProfileParams);
       const { memberSelector } = await body(request, PlanBody);
       const result = await computeMeshPlan(getRoot().planner, {
         profile,

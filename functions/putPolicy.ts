@@ -6,12 +6,11 @@
  */
 import * as df from 'durable-functions';
 import type { HttpRequest } from '@azure/functions';
-import { z } from 'zod';
 import { MeshPolicySchema } from '../shared/domain/index.js';
-import { JsonObjectSchema, ProfileNameSchema } from '../shared/state/documents.js';
+import { JsonObjectSchema } from '../shared/state/documents.js';
 import { getRoot } from '../shared/runtime/root.js';
 import { signalReconciler } from './lib/reconciler.js';
-import { authorize, body, guarded, params } from './lib/http.js';
+import { authorize, body, guarded, params, ProfileParams } from './lib/http.js';
 
 df.app.client.http('putPolicy', {
   route: 'meshes/{profile}/policy',
@@ -21,7 +20,7 @@ df.app.client.http('putPolicy', {
     () => getRoot().logger,
     async (request: HttpRequest, client: df.DurableClient) => {
       const who = authorize(request, 'operator');
-      const { profile } = params(request, z.object({ profile: ProfileNameSchema }));
+      const { profile } = params(request, ProfileParams);
       const policy = await body(request, MeshPolicySchema);
       const ifMatch = request.headers.get('if-match') ?? undefined;
       const ifNoneMatch = request.headers.get('if-none-match') === '*' ? ('*' as const) : undefined;

@@ -65,6 +65,8 @@ export const ReconcilerInputSchema = z.object({
   signals: z.array(ReconcileSignalSchema).default([]),
   /** Completed cycles, for logs and the status page. */
   cycles: z.int().min(0).default(0),
+  /** What the previous cycle decided (`nothingToDo`, `applyNow`, ...), shown while idle. */
+  lastDecision: z.string().nullable().default(null),
 });
 export type ReconcilerInput = z.input<typeof ReconcilerInputSchema>;
 export type ReconcilerState = z.output<typeof ReconcilerInputSchema>;
@@ -78,6 +80,11 @@ export const PlanRequestSchema = z.object({
   memberSelector: z.string().max(512).nullable().default(null),
   /** Compute the Traffic Manager changes too (the plan route shows them; the apply syncs traffic itself). */
   includeTraffic: z.boolean().default(false),
+  /**
+   * `always` (the plan route, meshApply) or `whenChanging`: skip the preflight reads when the plan adds, removes and
+   * repairs nothing (the reconciler's resyncs of a converged mesh, where they would be hundreds of reads for nothing).
+   */
+  preflight: z.enum(['always', 'whenChanging']).default('always'),
 });
 export type PlanRequest = z.input<typeof PlanRequestSchema>;
 
@@ -103,6 +110,8 @@ export interface MeshPlanResult {
   readonly selectorChanges: boolean;
   readonly plan: WhatIfPlan;
   readonly findings: readonly PreflightFinding[];
+  /** False when preflight was skipped (`preflight: 'whenChanging'` and nothing to change). */
+  readonly preflightRan: boolean;
   readonly blocked: boolean;
   readonly fixes: readonly NetworkRoleFix[];
   readonly policy: MeshPolicy;
@@ -318,3 +327,24 @@ export const OutcomeEventSchema = z.object({
 export type OutcomeEvent = z.output<typeof OutcomeEventSchema>;
 
 export const ProfileStateSchema = ClusterMeshStateSchema;
+
+/** `updateOperation`'s result. */
+export const OperationAckSchema = z.object({ id: z.string(), status: z.string() });
+/** `createOperation`'s result. */
+export const OperationCreatedSchema = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
+/** `refreshMeshView`'s result. */
+export const ViewRefreshSchema = z.object({
+  profileExists: z.boolean(),
+  profileState: z.string().nullable(),
+  connected: z.int(),
+  members: z.int(),
+});
+/** `publishOutcome`'s result. */
+export const PublishResultSchema = z.object({ published: z.boolean() });
+/** `readMeshProfile`'s result. */
+export const ProfileReadSchema = z.object({
+  exists: z.boolean(),
+  eTag: z.string().nullable(),
+  selector: z.string().nullable(),
+  state: z.string().nullable(),
+});

@@ -14,7 +14,6 @@
  * Never throws for an expected failure: the operation is recorded Failed with a code, and the result says so.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { z } from 'zod';
 import {
   ConvergeBatchResultSchema,
   GrantResultSchema,
@@ -29,6 +28,11 @@ import {
   type MemberOutcome,
   type MemberWork,
   type OutcomeEvent,
+  type Remediation,
+  OperationAckSchema,
+  ViewRefreshSchema,
+  PublishResultSchema,
+  ProfileReadSchema,
 } from './contracts.js';
 import { ArmTally, callActivity, codeOf, messageOf, now, OrchestrationFailure, type Step } from './durable.js';
 import { BATCH_SIZE } from './convergeBatch.js';
@@ -38,21 +42,6 @@ import type { MemberResult } from '../shared/state/documents.js';
 
 /** Batches converging at once: 8 × 25 = 200 members in flight, inside ARM's write burst if all need remediation. */
 export const MAX_PARALLEL_BATCHES = 8;
-
-const Ack = z.object({ id: z.string(), status: z.string() });
-const ProfileReadSchema = z.object({
-  exists: z.boolean(),
-  eTag: z.string().nullable(),
-  selector: z.string().nullable(),
-  state: z.string().nullable(),
-});
-const ViewSchema = z.object({
-  profileExists: z.boolean(),
-  profileState: z.string().nullable(),
-  connected: z.int(),
-  members: z.int(),
-});
-const Published = z.object({ published: z.boolean() });
 
 interface Progress {
   phase: string;
@@ -103,10 +92,11 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
     }
     const convergence = plan.policy.convergence;
 
+    let fixed = new Map<string, Remediation[]>();
     if (plan.fixes.length > 0) {
       setPhase('remediating');
       yield* update(ctx, tally, { id: input.operationId, phase: 'remediating' });
-      yield* fixBeforeApply(ctx, plan, convergence, tally);
+      fixed = yield* fixBeforeApply(ctx, plan, convergence, tally);
     }
 
     let eTag = plan.profileETag;
@@ -137,7 +127,9 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       const roundOutcomes = yield* convergeAll(ctx, input, plan.profileId, rounds, pending, convergence, tally);
       for (const o of roundOutcomes) {
         const previous = outcomes.get(o.member);
-        outcomes.set(o.member, previous ? merge(previous, o) : o);
+        const before = fixed.get(o.member);
+        const withFixes = before && !previous ? { ...o, remediations: [...before, ...o.remediations] } : o;
+        outcomes.set(o.member, previous ? merge(previous, withFixes) : withFixes);
         progress.members[o.member] = { action: o.action, outcome: o.outcome, meshState: o.meshState };
       }
       ctx.df.setCustomStatus(progress);
@@ -198,7 +190,7 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       ctx,
       Activities.refreshMeshView,
       { profile: input.profile, lastOperationId: input.operationId },
-      ViewSchema,
+      ViewRefreshSchema,
       tally,
     );
     const unconverged = [...outcomes.values()].filter((o) => o.outcome === 'failed' || o.outcome === 'timeout');
@@ -235,18 +227,22 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
   }
 }
 
-/** Grant the missing roles and reconcile those clusters before the apply. */
+/**
+ * Grants the missing roles and reconciles those clusters before the apply. Returns, per member, the steps taken, so
+ * the operation record and the outcome events show the remediation even though the member never failed.
+ */
 function* fixBeforeApply(
   ctx: OrchestrationContext,
   plan: MeshPlanResult,
   convergence: Convergence,
   tally: ArmTally,
-): Step<void> {
+): Step<Map<string, Remediation[]>> {
   const grants = uniqueBy(plan.fixes, (f) => `${f.principalId}|${f.scope.toLowerCase()}`).map((f) => ({
     principalId: f.principalId,
     scope: f.scope,
   }));
   yield* callActivity(ctx, Activities.grantNetworkContributor, { grants }, GrantResultSchema, tally);
+  const granted = now(ctx).toISOString();
   const clusters = uniqueBy(plan.fixes, (f) => f.clusterResourceId.toLowerCase()).map((f) => f.clusterResourceId);
   const failures = yield* reconcileClusters(ctx, clusters, convergence, tally);
   if (failures.length > 0) {
@@ -255,6 +251,18 @@ function* fixBeforeApply(
       `reconciling ${failures.map((f) => f.resourceId).join(', ')} failed: ${failures.map((f) => f.message).join('; ')}`,
     );
   }
+  const reconciled = now(ctx).toISOString();
+  const steps = new Map<string, Remediation[]>();
+  for (const fix of plan.fixes) {
+    const list = steps.get(fix.member) ?? [];
+    list.push({ step: 'grantNetworkContributor', at: granted, outcome: 'Succeeded', detail: fix.scope });
+    steps.set(fix.member, list);
+  }
+  for (const [member, list] of steps) {
+    const cluster = plan.fixes.find((f) => f.member === member)?.clusterResourceId ?? '';
+    list.push({ step: 'reconcileCluster', at: reconciled, outcome: 'Succeeded', detail: cluster });
+  }
+  return steps;
 }
 
 /** Runs the batches of a round, at most MAX_PARALLEL_BATCHES at a time, and returns every member's outcome. */
@@ -302,7 +310,13 @@ function* convergeAll(
 }
 
 function* update(ctx: OrchestrationContext, tally: ArmTally, patch: Record<string, unknown>): Step<void> {
-  yield* callActivity(ctx, Activities.updateOperation, { ...patch, armCalls: tally.totals() }, Ack, tally);
+  yield* callActivity(
+    ctx,
+    Activities.updateOperation,
+    { ...patch, armCalls: tally.totals() },
+    OperationAckSchema,
+    tally,
+  );
 }
 
 function* finish(
@@ -357,7 +371,7 @@ function* finish(
         },
       })),
   ];
-  yield* callActivity(ctx, Activities.publishOutcome, { events }, Published, tally);
+  yield* callActivity(ctx, Activities.publishOutcome, { events }, PublishResultSchema, tally);
 }
 
 function memberResult(o: MemberOutcome): MemberResult {
@@ -390,13 +404,17 @@ function merge(previous: MemberOutcome, next: MemberOutcome): MemberOutcome {
   };
 }
 
+/**
+ * The members whose state must change: Add and Remove rows, and members already in the mesh that are Failed (a
+ * repair: they must reach Connected too).
+ */
 function workOf(plan: MeshPlanResult): MemberWork[] {
   return plan.plan.rows
-    .filter((r) => r.action === 'Add' || r.action === 'Remove')
+    .filter((r) => r.action === 'Add' || r.action === 'Remove' || (r.action === 'None' && r.meshState === 'Failed'))
     .map((r) => ({
       member: r.name,
       clusterResourceId: r.clusterResourceId,
-      action: r.action === 'Add' ? 'Add' : 'Remove',
+      action: r.action === 'Remove' ? 'Remove' : 'Add',
     }));
 }
 

@@ -9,7 +9,6 @@
  * start carried over, so the history stays bounded.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { z } from 'zod';
 import { decide, MeshPolicySchema, type Decision, type MeshPolicy } from '../shared/domain/index.js';
 import {
   ApprovalDecisionSchema,
@@ -24,6 +23,10 @@ import {
   type OutcomeEvent,
   type ReconcileSignal,
   type ReconcilerInput,
+  OperationAckSchema,
+  OperationCreatedSchema,
+  ViewRefreshSchema,
+  PublishResultSchema,
 } from './contracts.js';
 import { after, ArmTally, callActivity, messageOf, now, type Step } from './durable.js';
 import { planRecord } from './meshApply.js';
@@ -32,16 +35,6 @@ import { Activities, Events, Orchestrations } from './names.js';
 export const MAX_SIGNALS_PER_EXECUTION = 40;
 /** The debounce window never stays open longer than this, however busy the fleet is. */
 export const MAX_DEBOUNCE_MS = 5 * 60_000;
-
-const Ack = z.object({ id: z.string(), status: z.string() });
-const Created = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
-const ViewSchema = z.object({
-  profileExists: z.boolean(),
-  profileState: z.string().nullable(),
-  connected: z.int(),
-  members: z.int(),
-});
-const Published = z.object({ published: z.boolean() });
 
 type Trigger = 'event' | 'http' | 'timer';
 
@@ -76,14 +69,24 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   };
   const carryOver = (windowStart: string | null): ReconcilerInput => {
     if (signal.isCompleted) takeSignal();
-    return { profile, pendingApplies, pendingChanges, windowStart, signals: [], cycles: state.cycles };
+    return {
+      profile,
+      pendingApplies,
+      pendingChanges,
+      windowStart,
+      signals: [],
+      cycles: state.cycles,
+      lastDecision: decided ?? state.lastDecision,
+    };
   };
+  let decided: string | null = null;
   const status = (phase: string, extra: Record<string, unknown> = {}): void => {
     ctx.df.setCustomStatus({
       phase,
       pendingApplies: pendingApplies.length,
       pendingChanges,
       cycles: state.cycles,
+      lastDecision: decided ?? state.lastDecision,
       ...extra,
     });
   };
@@ -129,7 +132,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     plan = yield* callActivity(
       ctx,
       Activities.computePlan,
-      { profile, memberSelector: request?.memberSelector ?? null },
+      { profile, memberSelector: request?.memberSelector ?? null, preflight: request ? 'always' : 'whenChanging' },
       MeshPlanResultSchema,
       tally,
     );
@@ -142,7 +145,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
 
   if (!plan.profileExists && !request) {
     // The profile is gone (or never existed): record that and stop; the next signal starts a new reconciler.
-    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: null }, ViewSchema, tally);
+    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: null }, ViewRefreshSchema, tally);
     const carried = carryOver(null);
     if (pendingApplies.length > 0 || pendingChanges > 0) {
       ctx.df.continueAsNew(nextCycle(carried, state.cycles));
@@ -169,6 +172,8 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   if (decision.kind === 'nothingToDo' && request && plan.selectorChanges && !plan.blocked) {
     decision = { kind: 'applyNow', reasons: ['an operator requested a new member selector'] };
   }
+  if (decision.kind === 'nothingToDo') decision = repairDecision(plan, plan.policy, request !== undefined) ?? decision;
+  decided = decision.kind;
   status('decided', { decision: decision.kind });
 
   if (decision.kind === 'nothingToDo') {
@@ -190,7 +195,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
           planId: plan.plan.planId,
           plan: planRecord(plan),
         },
-        Created,
+        OperationCreatedSchema,
         tally,
       );
     } else {
@@ -198,7 +203,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         ctx,
         Activities.updateOperation,
         { id: operationId, planId: plan.plan.planId, plan: planRecord(plan) },
-        Ack,
+        OperationAckSchema,
         tally,
       );
     }
@@ -230,7 +235,13 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       const result = applyResultOf(child, operationId);
       status('applied', { operationId, outcome: result.status });
     }
-    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: operationId }, ViewSchema, tally);
+    yield* callActivity(
+      ctx,
+      Activities.refreshMeshView,
+      { profile, lastOperationId: operationId },
+      ViewRefreshSchema,
+      tally,
+    );
   }
 
   ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
@@ -250,7 +261,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       context,
       Activities.updateOperation,
       { id: operationId, status: 'AwaitingApproval', phase: 'awaiting approval' },
-      Ack,
+      OperationAckSchema,
       t,
     );
     yield* publish(context, t, [planCreated(context, mesh, operationId, p, d)]);
@@ -296,6 +307,39 @@ function* loadPolicy(ctx: OrchestrationContext, profile: string, tally: ArmTally
     // An unreadable policy must not wedge the reconciler: planning reads it again and fails the cycle visibly.
     return MeshPolicySchema.parse({});
   }
+}
+
+/**
+ * A mesh whose membership is right but with members stuck in Failed (the runbook's 403 case: applied, the cluster
+ * identity lacking Network Contributor) is repaired by an apply that fixes what preflight found and re-applies. Only
+ * when there is something concrete to fix, or an operator asks: an unexplained failure is never retried blindly.
+ */
+export function repairDecision(
+  plan: MeshPlanResult,
+  policy: MeshPolicy,
+  operatorRequested: boolean,
+): Decision | undefined {
+  if (plan.blocked) return undefined;
+  const failed = plan.plan.rows.filter((r) => r.action === 'None' && r.meshState === 'Failed').map((r) => r.name);
+  if (failed.length === 0) return undefined;
+  const fixable = failed.filter((m) => plan.fixes.some((f) => f.member === m));
+  const reasons = [
+    `${failed.length} member(s) of the mesh are Failed: ${failed.join(', ')}`,
+    ...(fixable.length > 0
+      ? [`fleetmesh can fix ${fixable.join(', ')}: grant Network Contributor, reconcile, re-apply`]
+      : []),
+  ];
+  if (operatorRequested) return { kind: 'applyNow', reasons: ['an operator requested a re-apply', ...reasons] };
+  if (fixable.length === 0) return undefined;
+  if (policy.mode === 'auto') return { kind: 'applyNow', reasons: ["policy mode is 'auto'", ...reasons] };
+  if (policy.mode === 'approve') {
+    return {
+      kind: 'awaitApproval',
+      reasons: ["policy mode is 'approve': an operator must approve the repair", ...reasons],
+      approvalTimeoutHours: policy.approvalTimeoutHours,
+    };
+  }
+  return { kind: 'recordOnly', reasons: ["policy mode is 'manual': an operator starts the repair", ...reasons] };
 }
 
 /** Traffic Manager drift repair; a failure is logged in the durable status, never fatal to the reconciler. */
@@ -344,7 +388,7 @@ function* idleCycle(
       ctx,
       Activities.createOperation,
       { id: operationId, profile, kind: 'resync', trigger, requestedBy: 'fleetmesh', planId: plan.plan.planId },
-      Created,
+      OperationCreatedSchema,
       tally,
     );
   }
@@ -361,11 +405,17 @@ function* idleCycle(
         armCalls: tally.totals(),
         error: trafficError ? { code: 'TrafficSyncFailed', message: trafficError } : null,
       },
-      Ack,
+      OperationAckSchema,
       tally,
     );
   }
-  yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: operationId }, ViewSchema, tally);
+  yield* callActivity(
+    ctx,
+    Activities.refreshMeshView,
+    { profile, lastOperationId: operationId },
+    ViewRefreshSchema,
+    tally,
+  );
 }
 
 function* recordPlan(
@@ -387,7 +437,7 @@ function* recordPlan(
       armCalls: tally.totals(),
       error: blocked ? { code: 'PreflightBlocked', message: decision.reasons.join('; ') } : null,
     },
-    Ack,
+    OperationAckSchema,
     tally,
   );
   yield* publish(ctx, tally, [planCreated(ctx, profile, operationId, plan, decision)]);
@@ -398,7 +448,7 @@ function* reject(ctx: OrchestrationContext, tally: ArmTally, operationId: string
     ctx,
     Activities.updateOperation,
     { id: operationId, status: 'Rejected', phase: 'rejected', error: { code: 'Rejected', message: why } },
-    Ack,
+    OperationAckSchema,
     tally,
   );
 }
@@ -415,7 +465,7 @@ function* failOperation(
       ctx,
       Activities.updateOperation,
       { id: operationId, status: 'Failed', phase: 'done', error: { code, message } },
-      Ack,
+      OperationAckSchema,
       tally,
     );
   } catch {
@@ -425,7 +475,7 @@ function* failOperation(
 
 function* publish(ctx: OrchestrationContext, tally: ArmTally, events: OutcomeEvent[]): Step<void> {
   try {
-    yield* callActivity(ctx, Activities.publishOutcome, { events }, Published, tally);
+    yield* callActivity(ctx, Activities.publishOutcome, { events }, PublishResultSchema, tally);
   } catch {
     // Outcome events are best effort: a topic outage must not stop the mesh from converging.
   }

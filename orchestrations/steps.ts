@@ -54,10 +54,14 @@ export function* reconcileClusters(
   }
 }
 
+/** The code the apply operation ends with when it ran but some members failed to join (reference §1, simulator). */
+export const MEMBER_FAILURES = 'ClusterMeshApplyFailed';
+
 /**
- * Applies the mesh profile (POST apply, If-Match when given) and waits for the operation to finish. `selector` is the
- * selector the apply is for: an apply of it found already running (this step's own POST, sent before a crash or a
- * lost answer) is adopted instead of failing on the changed eTag.
+ * Applies the mesh profile (POST apply, If-Match when given) and waits for the operation to finish. Returns the
+ * profile state, or the member failures the apply reported (convergence then diagnoses those members). `selector` is
+ * the selector the apply is for: an apply of it found already running (this step's own POST, sent before a crash or
+ * a lost answer) is adopted instead of failing on the changed eTag.
  */
 export function* applyProfile(
   ctx: OrchestrationContext,
@@ -66,7 +70,7 @@ export function* applyProfile(
   selector: string,
   convergence: Convergence,
   tally: ArmTally,
-): Step<string | null> {
+): Step<{ state: string | null; memberFailures: string | null }> {
   let summary = yield* callActivity(
     ctx,
     Activities.beginMeshApply,
@@ -79,10 +83,14 @@ export function* applyProfile(
     summary = yield* callActivity(ctx, Activities.pollMeshApply, { state: summary.next }, LroSummarySchema, tally);
   }
   if (summary.status === 'failed') {
+    // The service ends an apply Failed when any member fails to join (ClusterMeshApplyFailed, one detail per member):
+    // the apply happened, and the members' own states say what to do next, so convergence goes on. Anything else
+    // (precondition, conflict, service error) means the apply did not happen.
+    if (summary.error.code === MEMBER_FAILURES) return { state: null, memberFailures: summary.error.message };
     throw new OrchestrationFailure(
       'ApplyFailed',
       `applying mesh profile '${profile}' failed: ${summary.error.message}`,
     );
   }
-  return summary.state;
+  return { state: summary.state, memberFailures: null };
 }

@@ -8,10 +8,14 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { DurableClient } from 'durable-functions';
 import { z } from 'zod';
 import { isAzureApiError } from '../../shared/azure/errors.js';
+import { ProfileNameSchema } from '../../shared/state/documents.js';
 import { ensureError, FleetMeshError, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 
 export const Roles = { operator: 'FleetMesh.Operator', reader: 'FleetMesh.Reader' } as const;
+
+/** The `{profile}` route parameter: a mesh profile name. */
+export const ProfileParams = z.object({ profile: ProfileNameSchema });
 
 export class HttpError extends FleetMeshError {}
 

@@ -50,6 +50,8 @@ const member = `${armEndpoint}/subscriptions/${subscriptionId}/resourceGroups/${
 console.log(`
 fleetmesh sandbox is up (simulated Azure, ${timeFactor}x time).
   API            ${apiBaseUrl}          (function key: ${functionKey})
+  Status page    ${apiBaseUrl}/ui#code=${functionKey}
+  Command line   npm run fleetmesh -- status ${meshProfile}
   Simulated ARM  ${armEndpoint}  subscription ${subscriptionId}, fleet ${sandbox.resourceGroup}/${sandbox.fleet}
   Certificate    ${rel(certificateFile)}   Host log: ${rel(path.join(sandbox.stateDir, 'host.log'))}
   Facts for scripts: ${rel(path.join(sandbox.stateDir, 'sandbox.json'))}

@@ -34,7 +34,13 @@ const MeshSchema = z
       .object({
         runtimeStatus: z.string(),
         status: z
-          .object({ phase: z.string(), operationId: z.string().optional(), trigger: z.string().optional() })
+          .object({
+            phase: z.string(),
+            operationId: z.string().optional(),
+            trigger: z.string().optional(),
+            cycles: z.number().optional(),
+            lastDecision: z.string().nullable().optional(),
+          })
           .loose()
           .nullable(),
       })
@@ -104,12 +110,15 @@ export class Narrator {
       const mesh = MeshSchema.parse(await this.get(`/meshes/${this.profile}`));
       this.narrateReconciler(mesh);
       const opId = mesh.reconciler?.status?.operationId ?? mesh.lastOperationId;
-      if (opId) {
-        const op = OperationSchema.safeParse(await this.get(`/operations/${encodeURIComponent(opId)}`));
-        if (op.success) this.narrateOperation(op.data);
-      }
+      const op = opId
+        ? OperationSchema.safeParse(await this.get(`/operations/${encodeURIComponent(opId)}`))
+        : undefined;
+      // Plan and phase first, then what the members and Traffic Manager did, then the operation's verdict.
+      const before = op?.success ? this.operations.get(op.data.id) : undefined;
+      if (op?.success) this.narratePlanAndPhase(op.data, before);
       this.narrateMembers(mesh);
       this.narrateTraffic(mesh);
+      if (op?.success) this.narrateOutcome(op.data, before);
       this.mesh = mesh;
     } catch {
       // Not up yet, or between states: the next tick tries again.
@@ -138,13 +147,14 @@ export class Narrator {
       this.say(
         `Planning mesh '${this.profile}': reading the fleet, the profile and every member's cluster, network and roles.`,
       );
+    } else if (phase === 'idle' && mesh.reconciler?.status?.lastDecision === 'nothingToDo') {
+      this.say('Looked again: nothing to add or remove, Traffic Manager checked. Waiting for the next change.');
     } else if (phase.startsWith('stopped')) {
       this.say(`Mesh profile '${this.profile}' does not exist; fleetmesh stops watching it until it appears.`);
     }
   }
 
-  private narrateOperation(op: Operation): void {
-    const before = this.operations.get(op.id);
+  private narratePlanAndPhase(op: Operation, before: Operation | undefined): void {
     this.operations.set(op.id, op);
     if (!before && op.plan) {
       const add = op.plan.rows.filter((r) => r.action === 'Add').map((r) => r.name);
@@ -172,6 +182,9 @@ export class Narrator {
       else if (phase.startsWith('reapplying'))
         this.say(`Re-applying the profile once for every member that was remediated (${phase}).`);
     }
+  }
+
+  private narrateOutcome(op: Operation, before: Operation | undefined): void {
     if (op.status !== before?.status) {
       if (op.status === 'AwaitingApproval') {
         this.say(

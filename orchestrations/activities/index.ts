@@ -455,6 +455,7 @@ function planDetails(result: Awaited<ReturnType<typeof computeMeshPlan>>): unkno
     rows: result.plan.rows,
     summary: result.plan.summary,
     findings: result.findings,
+    preflightRan: result.preflightRan,
     blocked: result.blocked,
     fixes: result.fixes,
     traffic: result.traffic,

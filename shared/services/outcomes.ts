@@ -5,7 +5,7 @@
  * published. Event ids come from the orchestration, so a retried publish repeats the same id (consumers dedupe on
  * `source` + `id`, as the CloudEvents spec says).
  */
-import { EventGridPublisherClient } from '@azure/eventgrid';
+import { EventGridPublisherClient, type EventGridPublisherClientOptions } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Logger } from '../log.js';
 import type { OutcomeEvent } from '../../orchestrations/contracts.js';
@@ -21,6 +21,8 @@ export function createOutcomePublisher(options: {
   /** CloudEvents `source`: the fleet's resource id. */
   readonly source: string;
   readonly logger: Logger;
+  /** Client options (tests pass `tlsOptions` to trust a local receiver). */
+  readonly clientOptions?: EventGridPublisherClientOptions;
 }): OutcomePublisher {
   if (!options.endpoint) {
     return {
@@ -31,7 +33,12 @@ export function createOutcomePublisher(options: {
       },
     };
   }
-  const client = new EventGridPublisherClient(options.endpoint, 'CloudEvent', options.credential);
+  const client = new EventGridPublisherClient(
+    options.endpoint,
+    'CloudEvent',
+    options.credential,
+    options.clientOptions,
+  );
   return {
     enabled: true,
     async publish(event) {

@@ -15,6 +15,7 @@ import {
   emptySnapshot,
   isRequestEmpty,
   membersForPreflight,
+  planHasChanges,
   parseMeshPolicy,
   requiredResources,
   runPreflight,
@@ -56,7 +57,7 @@ export async function loadPolicy(store: StateStore, profile: string): Promise<Me
 }
 
 export async function computeMeshPlan(deps: PlannerDeps, request: PlanRequest): Promise<MeshPlanResult> {
-  const { profile: name, memberSelector, includeTraffic } = PlanRequestSchema.parse(request);
+  const { profile: name, memberSelector, includeTraffic, preflight: when } = PlanRequestSchema.parse(request);
   const { subscriptionId, resourceGroup, fleetName } = deps.fleet;
   const [profile, members, policy] = await Promise.all([
     deps.gateways.fleet.getMeshProfile(name),
@@ -67,8 +68,12 @@ export async function computeMeshPlan(deps: PlannerDeps, request: PlanRequest): 
   const currentSelector = profile?.properties.memberSelector?.byLabel ?? null;
   const plan = computeWhatIf({ profileId, desiredSelector: memberSelector ?? currentSelector ?? '', members });
 
-  const snapshot = await gatherSnapshot(deps, emptySnapshot(profileId, membersForPreflight(plan, members)));
-  const preflight = runPreflight(snapshot);
+  const idle = !planHasChanges(plan) && !plan.rows.some((r) => r.action === 'None' && r.meshState === 'Failed');
+  const skipPreflight = when === 'whenChanging' && idle && profile !== undefined;
+  const snapshot = skipPreflight
+    ? emptySnapshot(profileId, [])
+    : await gatherSnapshot(deps, emptySnapshot(profileId, membersForPreflight(plan, members)));
+  const preflight = skipPreflight ? { findings: [], blocked: false } : runPreflight(snapshot);
   const traffic =
     includeTraffic && policy.traffic
       ? await planTraffic(
@@ -89,6 +94,7 @@ export async function computeMeshPlan(deps: PlannerDeps, request: PlanRequest): 
     selectorChanges: profile === undefined || canonicalOrNull(currentSelector) !== plan.desiredSelector,
     plan,
     findings: preflight.findings,
+    preflightRan: !skipPreflight,
     blocked: preflight.blocked,
     fixes: fixesFor(preflight.findings, snapshot),
     policy,

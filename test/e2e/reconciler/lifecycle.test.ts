@@ -143,6 +143,10 @@ describe('a mesh from first apply to clean-up', () => {
       ['member-east', 'Succeeded'],
       ['member-west', 'Succeeded'],
     ]);
+    const steps = (member: string): unknown[] =>
+      arr(obj(arr(record.members).find((m) => obj(m).member === member)).remediations).map((r) => obj(r).step);
+    expect(steps('member-west')).toEqual(['grantNetworkContributor', 'reconcileCluster']);
+    expect(steps('member-east')).toEqual([]);
     expect(obj(record.armCalls).writes).toBeGreaterThan(0);
   });
 
@@ -206,6 +210,20 @@ describe('a mesh from first apply to clean-up', () => {
     const op = obj((await e2e.api('GET', `/operations/${encodeURIComponent(String(waiting.id))}`)).json);
     expect(op.status).toBe('Succeeded');
     expect(arr(op.approvals).map((a) => obj(a).decision)).toEqual(['approve']);
+  });
+
+  it('resyncs a converged mesh without the preflight reads (no VNet is read when nothing would change)', async () => {
+    const vnetReads = (): number => calls('virtualNetworks.get');
+    const cycles = async (): Promise<number> => {
+      const body = obj((await e2e.api('GET', '/meshes/demo')).json);
+      return Number(obj(obj(body.reconciler).status).cycles);
+    };
+    const before = vnetReads();
+    const start = await cycles();
+    await waitFor('two more reconciler cycles (resyncs)', async () =>
+      (await cycles()) >= start + 2 ? true : undefined,
+    );
+    expect(vnetReads()).toBe(before);
   });
 
   it('f. restores a Traffic Manager endpoint edited outside fleetmesh on the next resync', async () => {

@@ -9,6 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterMeshProfileId, fleetId, fleetMemberId, resourceGroupId } from '../../../shared/arm/resourceId.js';
+import { parseFleetEvent } from '../../../shared/events/fleetEvents.js';
 import { callsOf, parseBicep, stringLiteral, callArguments, type BicepFile } from './support/bicep.js';
 import { loadFleetEventsConfig, type FleetEventsConfig } from './support/config.js';
 
@@ -111,9 +112,44 @@ describe('Event Grid subscription filters (infra/config/fleet-events.json)', () 
     expect(spec.delivery.maxEventsPerBatch).toBe(1);
   });
 
-  it.todo(
-    'accepts exactly what fleetEvents accepts: the sample events above, run through the shared/events parser used by functions/fleetEvents, give an intent iff they pass the filter',
-  );
+  it('accepts exactly what fleetEvents accepts: every sample gives an intent from the shared/events parser iff it passes the filter', async () => {
+    const samples: [string, string][] = [
+      [WRITE, fleetMemberId(s, rg, f, 'member-1')],
+      [DELETE, fleetMemberId(s, rg, f, 'member-1')],
+      [WRITE, clusterMeshProfileId(s, rg, f, 'mesh-a')],
+      [DELETE, clusterMeshProfileId(s, rg, f, 'mesh-a')],
+      [ACTION, `${clusterMeshProfileId(s, rg, f, 'mesh-a')}/apply`],
+      [WRITE, fleetMemberId(s, rg, f, 'member-1').replace('/resourceGroups/', '/resourcegroups/')],
+      [WRITE, fleetMemberId(s, rg.toUpperCase(), f.toUpperCase(), 'M1')],
+      [WRITE, fleetMemberId(s, rg, 'fleet2', 'member-1')],
+      [WRITE, fleetMemberId(s, rg, `${f}0`, 'member-1')],
+      [WRITE, fleetMemberId(s, 'rg-other', f, 'member-1')],
+      [WRITE, fleetMemberId('00000000-0000-0000-0000-000000000002', rg, f, 'member-1')],
+      [WRITE, fleetId(s, rg, f)],
+      [WRITE, `${fleetId(s, rg, f)}/updateRuns/run-1`],
+      [WRITE, `${resourceGroupId(s, rg)}/providers/Microsoft.ContainerService/managedClusters/aks1`],
+      ['Microsoft.Resources.ResourceWriteFailure', fleetMemberId(s, rg, f, 'member-1')],
+      ['Microsoft.Resources.ResourceActionCancel', clusterMeshProfileId(s, rg, f, 'mesh-a')],
+    ];
+    const scope = { subscriptionId: s, resourceGroup: rg, fleetName: f };
+    for (const [index, [eventType, subject]] of samples.entries()) {
+      const subscriptionOfSubject = subject.split('/')[2] ?? s;
+      const result = await parseFleetEvent(
+        {
+          id: `sample-${index}`,
+          topic: resourceGroupId(subscriptionOfSubject, rg),
+          subject,
+          eventType,
+          eventTime: '2026-11-25T00:00:00Z',
+          data: { subscriptionId: subscriptionOfSubject, status: 'Succeeded', resourceUri: subject },
+          dataVersion: '2',
+          metadataVersion: '1',
+        },
+        scope,
+      );
+      expect(result.kind !== 'ignored', `${eventType} ${subject}`).toBe(passes(spec, FLEET, { eventType, subject }));
+    }
+  });
 });
 
 describe('infra/app/fleet-events-subscription.bicep', () => {

@@ -19,8 +19,9 @@ import {
   syntaxErrors,
   type BicepFile,
 } from './support/bicep.js';
-import { loadAuthConfig, loadCosmosConfig, loadFleetEventsConfig, repoRoot } from './support/config.js';
+import { loadAuthConfig, loadCosmosConfig, repoRoot } from './support/config.js';
 import { STATE_CONTAINERS } from '../../../shared/state/containers.js';
+import { Roles } from '../../../functions/lib/http.js';
 
 const AVM_REFERENCE = /^br\/public:avm\/(res|ptn|utl)\/[a-z0-9-]+\/[a-z0-9-]+:\d+\.\d+\.\d+$/;
 
@@ -127,9 +128,9 @@ describe('App Service authentication (infra/config/auth.json)', () => {
     expect([...auth.excludedPaths].sort()).toEqual(['/api/health', '/runtime/webhooks/eventgrid']);
   });
 
-  it.todo(
-    'the HTTP functions check the same role values (FleetMesh.Operator for mutating routes, FleetMesh.Reader or Operator for reads) from x-ms-client-principal',
-  );
+  it('the HTTP functions check the same role values the app registration defines', () => {
+    expect(auth.appRoles.map((r) => r.value).sort()).toEqual([Roles.operator, Roles.reader].sort());
+  });
 });
 
 describe('Cosmos DB containers (infra/config/cosmos.json)', () => {
@@ -195,12 +196,4 @@ describe('azure.yaml and the hooks', () => {
     expect(required.length).toBeGreaterThan(0);
     for (const name of required) expect(Object.keys(parameters.parameters), name).toContain(name);
   });
-});
-
-describe('pending cross-checks (need code not yet on main)', () => {
-  const events = loadFleetEventsConfig();
-
-  it.todo(
-    `every function the app registers has what its bindings need: the ${events.functionName} Event Grid trigger exists, every %SETTING% in a trigger (the timer schedule) is deployed, and the durable client's task hub setting matches host.json`,
-  );
 });

@@ -97,6 +97,7 @@ describe('fleet members', () => {
 
   it('updates labels with a long-running PATCH (202, Azure-AsyncOperation, Location) that replaces the user labels', async () => {
     const before = await getMember('member-central');
+    sim.control.setTimeFactor(0); // hold the operation open to observe 'Updating' (30 ms of wall time otherwise)
     const r = await arm.patch(
       arm.fleet('/members/member-central'),
       { properties: { labels: { region: 'central', tier: 'spare' } } },
@@ -110,6 +111,7 @@ describe('fleet members', () => {
     expect(r.headers['retry-after']).toBeDefined();
     const during = await getMember('member-central');
     expect(during.properties.provisioningState).toBe('Updating');
+    sim.control.setTimeFactor(100);
     const final = await pollAsyncOperation(arm, r.headers['azure-asyncoperation'] ?? '');
     expect(final).toMatchObject({ status: 'Succeeded', percentComplete: 100 });
     const after = await getMember('member-central');
@@ -221,10 +223,14 @@ describe('fleet member create and delete', () => {
     expect((await getMember('member-extra')).properties.provisioningState).toBe('Succeeded');
     const twice = await arm.put(arm.fleet('/members/member-extra-2'), { properties: { clusterResourceId: clusterId } });
     expect(twice.status).toBe(409);
+    // Pause simulated time to observe the transient state: at time factor 100 the leave takes 100 ms of wall time,
+    // which a loaded machine can overshoot between the DELETE and the GET.
+    sim.control.setTimeFactor(0);
     const leave = await arm.delete(arm.fleet('/members/member-extra'));
     expect(leave.status).toBe(202);
     expect(leave.headers['location']).toBeDefined();
     expect((await getMember('member-extra')).properties.provisioningState).toBe('Leaving');
+    sim.control.setTimeFactor(100);
     const done = await waitFor(async () => {
       const r = await arm.get(leave.headers['location'] ?? '');
       return r.status === 202 ? undefined : r;

@@ -370,6 +370,8 @@ describe('simulator bodies follow the reference for every gateway operation', ()
 
     covers(ArmOperation.meshProfilesApply);
     h.sim.control.updateSettings({ retryAfterSeconds: 'auto' });
+    // Time is paused until the manual advance below: the in-flight states must not finish under a loaded machine.
+    h.sim.control.setTimeFactor(0);
     const apply = await h.arm.post(fleet('/clusterMeshProfiles/demo/apply'));
     expect(apply.status).toBe(202);
     expect(apply.text).toBe('');
@@ -389,6 +391,7 @@ describe('simulator bodies follow the reference for every gateway operation', ()
     expect(connecting.properties.meshProperties?.ciliumProperties.id).toBeGreaterThanOrEqual(1);
     armError(await h.arm.post(fleet('/clusterMeshProfiles/demo/apply')), 409, 'AnotherOperationInProgress');
     h.sim.control.advance(60_000);
+    h.sim.control.setTimeFactor(100);
     const status = OperationStatus.extend({
       error: z.object({
         code: z.literal('ClusterMeshApplyFailed'),

@@ -1,0 +1,218 @@
+/** The status page's view model: layout of the mesh picture, state words and glyphs, plan diff, weight bars, timeline. */
+import { describe, expect, it } from 'vitest';
+import { MeshViewSchema, OperationSchema, TopologySchema, type Topology } from '../../../../cli/schemas.js';
+import { endpointBars, layoutMesh, look, planView, summary, timeline } from '../../../../ui/client/model.js';
+import { meshBody, operationBody } from '../../cli/support.js';
+
+const VNET_EAST = '/subscriptions/s/resourceGroups/rg-east/providers/Microsoft.Network/virtualNetworks/vnet-east';
+const VNET_WEST = '/subscriptions/s/resourceGroups/rg-west/providers/Microsoft.Network/virtualNetworks/vnet-west';
+
+function topology(peered: boolean, overrides: Partial<Topology> = {}): Topology {
+  return TopologySchema.parse({
+    profile: 'demo',
+    members: [
+      { name: 'member-east', clusterResourceId: 'c-east', vnetIds: [VNET_EAST] },
+      { name: 'member-west', clusterResourceId: 'c-west', vnetIds: [VNET_WEST.toUpperCase()] },
+    ],
+    vnets: [
+      {
+        id: VNET_EAST,
+        name: 'vnet-east',
+        resourceGroup: 'rg-east',
+        location: 'eastus',
+        addressPrefixes: ['10.1.0.0/16'],
+        members: ['member-east'],
+      },
+      {
+        id: VNET_WEST,
+        name: 'vnet-west',
+        resourceGroup: 'rg-west',
+        location: 'westus',
+        addressPrefixes: ['10.2.0.0/16'],
+        members: ['member-west'],
+      },
+    ],
+    peerings: [
+      { vnets: [VNET_EAST, VNET_WEST], peered, problems: peered ? [] : ["'vnet-east' has no peering to 'vnet-west'"] },
+    ],
+    observedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  });
+}
+
+const view = MeshViewSchema.parse(meshBody());
+
+describe('look', () => {
+  it.each([
+    ['Connected', 'good', '✓'],
+    ['Connecting', 'busy', '…'],
+    ['Failed', 'bad', '✕'],
+    [null, 'off', '–'],
+    ['SomethingNew', 'off', '–'],
+  ] as const)('%s → %s with a glyph and the word', (state, tone, glyph) => {
+    const l = look(state);
+    expect(l.tone).toBe(tone);
+    expect(l.glyph).toBe(glyph);
+    expect(l.label).toBe(state ?? 'not in mesh');
+  });
+});
+
+describe('layoutMesh', () => {
+  it('groups members by VNet (ids compared case-insensitively) and links the VNets with their peering', () => {
+    const layout = layoutMesh(view.members, topology(true));
+    expect(layout.groups.map((g) => [g.title, g.subtitle, g.nodes.map((n) => n.member.name)])).toEqual([
+      ['VNet vnet-east', 'rg-east · 10.1.0.0/16', ['member-east']],
+      ['VNet vnet-west', 'rg-west · 10.2.0.0/16', ['member-west']],
+    ]);
+    expect(layout.links).toHaveLength(1);
+    expect(layout.links[0]).toMatchObject({
+      peered: true,
+      label: 'peered',
+      from: 'VNet vnet-east',
+      to: 'VNet vnet-west',
+    });
+    expect(layout.description).toBe(
+      'VNet vnet-east: member-east (Connected, Cilium id 1). VNet vnet-west: member-west (Connecting, Cilium id 2). ' +
+        'VNet vnet-east and VNet vnet-west are peered.',
+    );
+  });
+
+  it('keeps nodes inside their group and groups apart, and the link runs between the group edges', () => {
+    const layout = layoutMesh(view.members, topology(false));
+    for (const g of layout.groups) {
+      for (const n of g.nodes) {
+        expect(n.x).toBeGreaterThan(g.x);
+        expect(n.x).toBeLessThan(g.x + g.width);
+        expect(n.y).toBeGreaterThan(g.y);
+        expect(n.y).toBeLessThan(g.y + g.height);
+      }
+    }
+    const [a, b] = layout.groups;
+    expect(a && b && a.x + a.width < b.x).toBe(true);
+    const link = layout.links[0];
+    expect(link?.x1).toBe((a?.x ?? 0) + (a?.width ?? 0));
+    expect(link?.x2).toBe(b?.x);
+    expect(link).toMatchObject({ peered: false, label: 'not peered' });
+    expect(layout.width).toBe((b?.x ?? 0) + (b?.width ?? 0));
+  });
+
+  it('puts members in one group when they share a VNet, and in "VNet unknown" without a topology', () => {
+    const shared = layoutMesh(
+      view.members,
+      topology(true, {
+        members: [
+          { name: 'member-east', clusterResourceId: 'c', vnetIds: [VNET_EAST] },
+          { name: 'member-west', clusterResourceId: 'c', vnetIds: [VNET_EAST] },
+        ],
+        peerings: [],
+      }),
+    );
+    expect(shared.groups.map((g) => g.nodes.length)).toEqual([2]);
+    const unknown = layoutMesh(view.members, undefined);
+    expect(unknown.groups.map((g) => [g.title, g.subtitle])).toEqual([['VNet unknown', 'topology not loaded']]);
+    expect(unknown.links).toEqual([]);
+  });
+
+  it('wraps after three groups and describes an empty mesh', () => {
+    const members = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, labels: {}, meshState: 'Connected', ciliumId: 1 }));
+    const vnets = ['a', 'b', 'c', 'd'].map((n) => ({
+      id: `/v/${n}`,
+      name: n,
+      resourceGroup: null,
+      location: null,
+      addressPrefixes: [],
+      members: [n],
+    }));
+    const layout = layoutMesh(
+      members,
+      TopologySchema.parse({
+        profile: 'p',
+        members: members.map((m) => ({ name: m.name, clusterResourceId: null, vnetIds: [`/v/${m.name}`] })),
+        vnets,
+        peerings: [],
+        observedAt: 'x',
+      }),
+    );
+    expect(layout.groups.map((g) => g.y > 0)).toEqual([false, false, false, true]);
+    expect(layoutMesh([], undefined).description).toBe('No member is in the mesh or selected for it.');
+  });
+});
+
+describe('planView', () => {
+  it('turns the stored plan into a diff with markers and counts', () => {
+    const plan = planView({
+      planId: 'p'.repeat(64),
+      computedAt: '2026-01-01T00:00:00.000Z',
+      plan: {
+        rows: [
+          { action: 'Add', name: 'a', clusterResourceId: '/c/a', meshState: '-' },
+          { action: 'Remove', name: 'b', clusterResourceId: '/c/b', meshState: 'Connected' },
+          { action: 'None', name: 'c', clusterResourceId: '/c/c', meshState: 'Connected' },
+          { action: 'Error', name: 'd', clusterResourceId: '/c/d', meshState: 'Connected', errorMessage: 'in other' },
+        ],
+        findings: [],
+      },
+    });
+    expect(plan?.rows.map((r) => [r.marker, r.action, r.note])).toEqual([
+      ['+', 'Add', undefined],
+      ['−', 'Remove', undefined],
+      ['=', 'None', undefined],
+      ['!', 'Error', 'in other'],
+    ]);
+    expect(plan?.counts).toEqual({ Add: 1, Remove: 1, None: 1, Error: 1 });
+  });
+
+  it('is undefined without a plan or with one it cannot read', () => {
+    expect(planView(null)).toBeUndefined();
+    expect(planView({ planId: 'x', computedAt: 'y', plan: 'nonsense' })).toBeUndefined();
+  });
+});
+
+describe('endpointBars', () => {
+  it('gives each enabled endpoint its share of the traffic and scales bars to the largest weight', () => {
+    const bars = endpointBars([
+      { name: 'a', weight: 500, status: 'Enabled', monitorStatus: 'Online' },
+      { name: 'b', weight: 250, status: 'Enabled', monitorStatus: 'Degraded' },
+      { name: 'c', weight: 500, status: 'Disabled', monitorStatus: null },
+    ]);
+    expect(bars.map((b) => [b.sharePercent, b.barPercent, b.status.tone, b.monitor.label])).toEqual([
+      [66.7, 100, 'good', 'Online'],
+      [33.3, 50, 'good', 'Degraded'],
+      [0, 100, 'off', 'not reported'],
+    ]);
+  });
+});
+
+describe('timeline', () => {
+  it('lists operations newest first with member outcomes, remediations, approvals and errors', () => {
+    const older = OperationSchema.parse(operationBody({ id: 'demo.old', createdAt: '2026-01-01T00:00:00.000Z' }));
+    const newer = OperationSchema.parse(
+      operationBody({
+        id: 'demo.new',
+        createdAt: '2026-01-02T00:00:00.000Z',
+        status: 'Failed',
+        members: [],
+        approvals: [{ by: 'alice', at: '2026-01-02T00:00:01.000Z', decision: 'approve', comment: 'go' }],
+        error: { code: 'MembersNotConverged', message: 'member-west did not connect' },
+      }),
+    );
+    const entries = timeline([older, newer]);
+    expect(entries.map((e) => [e.id, e.status.tone])).toEqual([
+      ['demo.new', 'bad'],
+      ['demo.old', 'good'],
+    ]);
+    // The fixes ran before the members failed to converge, so they were made.
+    expect(entries[0]?.lines).toEqual([
+      'member-west: remediation before the apply: grantNetworkContributor on vnet-west, then reconcileCluster succeeded',
+      'approved by alice: go',
+      'MembersNotConverged: member-west did not connect',
+    ]);
+    expect(entries[1]?.lines).toContain(
+      'member-west: Add → Succeeded (Connected); remediation: grantNetworkContributor succeeded',
+    );
+  });
+});
+
+it('summarises the mesh in words', () => {
+  expect(summary(view)).toBe('1 of 2 member(s) Connected; profile Connected');
+});
