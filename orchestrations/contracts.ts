@@ -308,6 +308,8 @@ export const TrafficSyncResultSchema = z.object({
   endpoints: z.int().min(0),
   enabled: z.int().min(0),
   ineligible: z.array(z.object({ service: z.string(), member: z.string(), reason: z.string(), message: z.string() })),
+  /** Eligible members left without an endpoint by Traffic Manager's 200 endpoints per profile. */
+  notRouted: z.array(z.object({ service: z.string(), member: z.string(), reason: z.string() })).default([]),
 });
 export type TrafficSyncResult = z.output<typeof TrafficSyncResultSchema>;
 

@@ -4,6 +4,7 @@
  * bound on how fast a mesh can converge.
  */
 import { normalizeResourceId } from '../../shared/arm/resourceId.js';
+import { MAX_ENDPOINTS_PER_PROFILE, ownerPrefix } from '../../shared/domain/index.js';
 import type { OperationCounters, RunningSimulator } from '../../local/simulator/index.js';
 import type { Timing } from '../../local/simulator/index.js';
 
@@ -12,9 +13,17 @@ export interface MeshProgress {
   readonly selected: number;
   readonly connected: number;
   readonly failed: number;
-  /** Enabled Traffic Manager endpoints of the mesh's profile, one per connected member when synced. */
+  /** Enabled Traffic Manager endpoints fleetmesh owns for this mesh, one per routed member when synced. */
   readonly enabledEndpoints: number;
-  /** Every selected member Connected and exactly one enabled endpoint targeting each of them. */
+  /**
+   * The endpoints the mesh should have: one per selected member, up to what Traffic Manager's 200 endpoints per
+   * profile leave after the endpoints fleetmesh does not own.
+   */
+  readonly expectedEndpoints: number;
+  /**
+   * Every selected member Connected, `expectedEndpoints` enabled endpoints, and each targeting a different selected
+   * member (none with two).
+   */
   readonly converged: boolean;
 }
 
@@ -46,33 +55,39 @@ export function meshProgress(sim: RunningSimulator, target: MeshTarget): MeshPro
       p.name.toLowerCase() === target.trafficProfile.toLowerCase() &&
       p.resourceGroup.toLowerCase() === target.trafficResourceGroup.toLowerCase(),
   );
+  const prefix = ownerPrefix(target.profile);
+  const all = [...(tm?.endpoints.values() ?? [])];
+  const foreign = all.filter((e) => !e.name.toLowerCase().startsWith(prefix)).length;
   const enabledTargets = new Map<string, number>();
-  for (const e of tm?.endpoints.values() ?? []) {
-    if (e.properties['endpointStatus'] !== 'Enabled') continue;
+  for (const e of all) {
+    if (!e.name.toLowerCase().startsWith(prefix) || e.properties['endpointStatus'] !== 'Enabled') continue;
     const targetId = e.properties['targetResourceId'];
     if (typeof targetId !== 'string') continue;
     enabledTargets.set(targetId.toLowerCase(), (enabledTargets.get(targetId.toLowerCase()) ?? 0) + 1);
   }
   const enabledEndpoints = [...enabledTargets.values()].reduce((a, b) => a + b, 0);
-  // One enabled endpoint per connected member: each member's cluster has one demo/web public IP in its node group.
-  const endpointsPerMember = connectedMembers.every((m) => {
+  // Traffic Manager holds at most 200 endpoints per profile: beyond that, members are left unrouted (by design).
+  const expectedEndpoints = Math.min(members.length, Math.max(0, MAX_ENDPOINTS_PER_PROFILE - foreign));
+  // Enabled endpoints per connected member: each member's cluster has one demo/web public IP in its node group.
+  const perMember = connectedMembers.map((m) => {
     const cluster = world.clusters.get(m.clusterResourceId.toLowerCase());
-    if (!cluster) return false;
-    const ips = [...enabledTargets.keys()].filter((id) =>
-      id.includes(`/resourcegroups/${cluster.nodeResourceGroup.toLowerCase()}/`),
-    );
-    return ips.length === 1 && enabledTargets.get(ips[0] ?? '') === 1;
+    if (!cluster) return Number.NaN;
+    const group = `/resourcegroups/${cluster.nodeResourceGroup.toLowerCase()}/`;
+    return [...enabledTargets.entries()].filter(([id]) => id.includes(group)).reduce((n, [, c]) => n + c, 0);
   });
+  const routed = perMember.filter((n) => n === 1).length;
   return {
     selected: members.length,
     connected: connectedMembers.length,
     failed,
     enabledEndpoints,
+    expectedEndpoints,
     converged:
       members.length > 0 &&
       connectedMembers.length === members.length &&
-      enabledEndpoints === members.length &&
-      endpointsPerMember,
+      perMember.every((n) => n === 0 || n === 1) &&
+      routed === expectedEndpoints &&
+      enabledEndpoints === expectedEndpoints,
   };
 }
 

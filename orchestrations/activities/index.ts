@@ -299,6 +299,7 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
           endpoints: 0,
           enabled: 0,
           ineligible: [],
+          notRouted: [],
         };
         return skipped;
       }
@@ -321,6 +322,7 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
         endpoints: outcome.view.endpoints.length,
         enabled: outcome.view.endpoints.filter((e) => e.status === 'Enabled').length,
         ineligible: outcome.plan.ineligible.map((i) => ({ ...i })),
+        notRouted: outcome.plan.notRouted.map((n) => ({ ...n })),
       };
       return result;
     },

@@ -27,6 +27,14 @@
  * **Diff.** Per owned name: missing → `create`; target or weight differs → `update` (a PUT that also sets the status);
  * only the status differs → `enable`/`disable`; equal → `none`; owned but not wanted → `delete`.
  *
+ * **Endpoint limit.** A Traffic Manager profile holds at most 200 endpoints of all types (Azure subscription limits).
+ * The plan never asks for more: the room is 200 less the endpoints fleetmesh does not own and the held endpoints it
+ * keeps. Eligible backends that already have an endpoint come first (a working endpoint is never deleted to make room),
+ * then the others by member name and service; those that do not fit are *not routed*: reported in `notRouted`, given
+ * no endpoint, and left out of Σw (weights are over the routed members). Should the never-go-dark rule below keep
+ * endpoints that take room, as many new endpoints are given up. Deletes free room only once written, so carry them
+ * out before the creates.
+ *
  * **Never go dark.** For each configured service that has at least one enabled owned endpoint now, if the plan would
  * leave it none enabled (no eligible member is `Connected`), every endpoint enabled now stays enabled: its disable
  * becomes `none` (or its update keeps `Enabled`) and its delete becomes `none`. Endpoints of a service that is no
@@ -50,6 +58,9 @@ export const ENDPOINT_OWNER = 'fleetmesh';
 export const MEMBER_WEIGHT_LABEL = 'fleetmesh.io/traffic-weight';
 export const DEFAULT_MEMBER_WEIGHT = 1;
 export const MAX_ENDPOINT_NAME_LENGTH = 260;
+/** Azure's limit on endpoints (of all types) in one Traffic Manager profile. */
+export const MAX_ENDPOINTS_PER_PROFILE = 200;
+export const ENDPOINT_LIMIT_REASON = `Traffic Manager allows ${MAX_ENDPOINTS_PER_PROFILE} endpoints per profile`;
 
 export interface TrafficPlanInput {
   /** The cluster mesh profile's ARM id (its name goes into endpoint names). */
@@ -98,8 +109,9 @@ export interface IneligibleBackend {
 export interface ServiceTraffic {
   readonly service: string;
   readonly backendWeight: number;
-  /** Σw over the eligible members. */
+  /** Σw over the eligible members that are routed (have room for an endpoint). */
   readonly totalMemberWeight: number;
+  /** The eligible members that are routed. */
   readonly eligibleMembers: readonly string[];
   /** Owned endpoints enabled after the plan is carried out. */
   readonly enabledAfter: number;
@@ -107,10 +119,19 @@ export interface ServiceTraffic {
   readonly keptEnabled: boolean;
 }
 
+/** An eligible backend left without an endpoint because the profile has no room for it. */
+export interface NotRoutedBackend {
+  readonly service: string;
+  readonly member: string;
+  readonly reason: string;
+}
+
 export interface TrafficPlan {
   /** Sorted by service, member, name; `delete`s of services no longer configured come with their service name. */
   readonly changes: readonly EndpointChange[];
   readonly ineligible: readonly IneligibleBackend[];
+  /** Eligible backends with no endpoint because of the per-profile endpoint limit; sorted by service, member. */
+  readonly notRouted: readonly NotRoutedBackend[];
   readonly services: readonly ServiceTraffic[];
 }
 
@@ -122,17 +143,60 @@ export function computeTrafficPlan(input: TrafficPlanInput): TrafficPlan {
     .filter((m) => isAppliedTo(m, input.profileId))
     .sort((a, b) => compareText(a.name, b.name));
   const ineligible: IneligibleBackend[] = [];
+  const perService = [...input.services]
+    .sort((a, b) => compareText(a.service, b.service))
+    .map((s) => ({ ...s, backends: backendsFor(s.service, meshMembers, input, ineligible) }));
+
+  // Room for the eligible backends: the limit less the endpoints fleetmesh does not own and the held ones it keeps.
+  const foreign = input.endpoints.length - owned.length;
+  const heldSlots = perService.reduce(
+    (n, s) =>
+      n + s.backends.held.filter((h) => findEndpoint(owned, endpointName(profile, s.service, h.member.name))).length,
+    0,
+  );
+  // Existing endpoints first (a working endpoint is never deleted to make room), then by member and service.
+  const candidates = perService
+    .flatMap((s) =>
+      s.backends.eligible.map((b) => {
+        const name = endpointName(profile, s.service, b.member.name);
+        return { service: s.service, member: b.member.name, name, exists: findEndpoint(owned, name) !== undefined };
+      }),
+    )
+    .sort((a, b) =>
+      compareKeys([a.exists ? '0' : '1', a.member, a.service], [b.exists ? '0' : '1', b.member, b.service]),
+    );
+  const existing = candidates.filter((c) => c.exists).length;
+  let room = Math.max(0, MAX_ENDPOINTS_PER_PROFILE - foreign - heldSlots - existing);
+  for (;;) {
+    const routed = new Set(candidates.slice(0, existing + room).map((c) => c.name));
+    const plan = planRouted(profile, owned, perService, routed);
+    // Endpoints the never-go-dark rule keeps can take room too: give up as many new endpoints as the plan is over.
+    const excess = foreign + plan.changes.filter((c) => c.action !== 'delete').length - MAX_ENDPOINTS_PER_PROFILE;
+    if (excess > 0 && room > 0) {
+      room = Math.max(0, room - excess);
+      continue;
+    }
+    const notRouted = candidates
+      .filter((c) => !routed.has(c.name))
+      .map((c) => ({ service: c.service, member: c.member, reason: ENDPOINT_LIMIT_REASON }));
+    return { ...plan, ineligible: sortIneligible(ineligible), notRouted: sortIneligible(notRouted) };
+  }
+}
+
+function planRouted(
+  profile: string,
+  owned: readonly TrafficManagerEndpoint[],
+  perService: readonly (TrafficService & { backends: Backends })[],
+  routed: ReadonlySet<string>,
+): Pick<TrafficPlan, 'changes' | 'services'> {
   const changes: EndpointChange[] = [];
   const services: ServiceTraffic[] = [];
   const claimed = new Set<string>();
-
-  for (const { service, weight: backendWeight } of [...input.services].sort((a, b) =>
-    compareText(a.service, b.service),
-  )) {
-    const backends = backendsFor(service, meshMembers, input, ineligible);
-    const total = backends.eligible.reduce((sum, b) => sum + b.weight, 0);
+  for (const { service, weight: backendWeight, backends } of perService) {
+    const eligible = backends.eligible.filter((b) => routed.has(endpointName(profile, service, b.member.name)));
+    const total = eligible.reduce((sum, b) => sum + b.weight, 0);
     const serviceChanges: EndpointChange[] = [];
-    for (const backend of backends.eligible) {
+    for (const backend of eligible) {
       const name = endpointName(profile, service, backend.member.name);
       claimed.add(name);
       serviceChanges.push(
@@ -163,7 +227,7 @@ export function computeTrafficPlan(input: TrafficPlanInput): TrafficPlan {
       service,
       backendWeight,
       totalMemberWeight: total,
-      eligibleMembers: backends.eligible.map((b) => b.member.name),
+      eligibleMembers: eligible.map((b) => b.member.name),
       enabledAfter: guarded.changes.filter((c) => c.desired?.endpointStatus === 'Enabled').length,
       keptEnabled: guarded.kept,
     });
@@ -174,7 +238,7 @@ export function computeTrafficPlan(input: TrafficPlanInput): TrafficPlan {
       deletion(actual, parseEndpointName(actual.name ?? '', profile), 'the service is no longer configured'),
     );
   }
-  return { changes: sortChanges(changes), ineligible: sortIneligible(ineligible), services };
+  return { changes: sortChanges(changes), services };
 }
 
 /** `ceil(backendWeight × w / total)` in integer arithmetic; in 1..backendWeight when 1 ≤ w ≤ total. */
@@ -234,12 +298,17 @@ interface EligibleBackend {
   readonly publicIpId: string;
 }
 
+interface Backends {
+  readonly eligible: readonly EligibleBackend[];
+  readonly held: readonly { member: FleetMember; reason: string }[];
+}
+
 function backendsFor(
   service: string,
   meshMembers: readonly FleetMember[],
   input: TrafficPlanInput,
   ineligible: IneligibleBackend[],
-): { eligible: EligibleBackend[]; held: { member: FleetMember; reason: string }[] } {
+): Backends {
   const eligible: EligibleBackend[] = [];
   const held: { member: FleetMember; reason: string }[] = [];
   const skip = (member: FleetMember, reason: IneligibleReason, message: string) =>
@@ -423,6 +492,6 @@ function sortChanges(changes: readonly EndpointChange[]): EndpointChange[] {
   return [...changes].sort((a, b) => compareKeys(key(a), key(b)));
 }
 
-function sortIneligible(items: readonly IneligibleBackend[]): IneligibleBackend[] {
+function sortIneligible<T extends { service: string; member: string }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => compareKeys([a.service, a.member], [b.service, b.member]));
 }

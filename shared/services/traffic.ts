@@ -5,6 +5,8 @@
  * cluster's node resource group (the cluster GET names that group). Writes: only owned endpoints, one PUT or DELETE
  * each; the profile itself is created with a PUT and afterwards only PATCHed, and only when a field fleetmesh owns
  * differs (Traffic Manager has no ETags, so fleetmesh never PUTs a whole profile that would echo endpoints).
+ * Deletes are written before the other changes: they free room under the 200 endpoints a profile allows, and an
+ * endpoint replaced by one of another type must be gone before its replacement is created.
  */
 import pLimit from 'p-limit';
 import { normalizeResourceId, parseResourceId } from '../arm/resourceId.js';
@@ -13,6 +15,7 @@ import type { Gateways, TrafficManagerProfileInput, TrafficManagerProfilePatch }
 import {
   computeTrafficPlan,
   isAppliedTo,
+  type EndpointChange,
   ownerPrefix,
   parseEndpointName,
   type TrafficPlan,
@@ -64,7 +67,7 @@ export interface TrafficSyncOutcome {
 
 /** Ensures the profile, computes the plan, writes the changes, and reads back the owned endpoints' monitor status. */
 export async function syncTraffic(deps: TrafficDeps, args: TrafficArgs): Promise<TrafficSyncOutcome> {
-  const { resourceGroup, profileName } = args.traffic;
+  const { profileName } = args.traffic;
   const current = await ensureProfile(deps, args.traffic);
   const plan = computeTrafficPlan({
     profileId: args.profileId,
@@ -74,10 +77,39 @@ export async function syncTraffic(deps: TrafficDeps, args: TrafficArgs): Promise
     publicIps: await readPublicIps(deps, args),
     endpoints: current.endpoints ?? [],
   });
-  const limit = pLimit(deps.writeConcurrency ?? 4);
+  if (plan.notRouted.length > 0) {
+    deps.logger?.warn('traffic members not routed', {
+      profile: profileName,
+      reason: plan.notRouted[0]?.reason ?? '',
+      count: plan.notRouted.length,
+      members: plan.notRouted.map((n) => `${n.service}:${n.member}`).join(','),
+    });
+  }
   const writes = plan.changes.filter((c) => c.action !== 'none');
+  await writeChanges(
+    deps,
+    args.traffic,
+    writes.filter((c) => c.action === 'delete'),
+  );
+  await writeChanges(
+    deps,
+    args.traffic,
+    writes.filter((c) => c.action !== 'delete'),
+  );
+  const view = await readView(deps, args, current);
+  return { plan, written: writes.length, view: { ...view, notRouted: plan.notRouted.map((n) => ({ ...n })) } };
+}
+
+/** Writes endpoint changes in parallel (at most `writeConcurrency` at once). */
+async function writeChanges(
+  deps: TrafficDeps,
+  traffic: TrafficSettings,
+  changes: readonly EndpointChange[],
+): Promise<void> {
+  const { resourceGroup, profileName } = traffic;
+  const limit = pLimit(deps.writeConcurrency ?? 4);
   await Promise.all(
-    writes.map((change) =>
+    changes.map((change) =>
       limit(async () => {
         if (change.action === 'delete') {
           await deps.gateways.traffic.deleteEndpoint(resourceGroup, profileName, change.endpointType, change.name);
@@ -98,7 +130,6 @@ export async function syncTraffic(deps: TrafficDeps, args: TrafficArgs): Promise
       }),
     ),
   );
-  return { plan, written: writes.length, view: await readView(deps, args, current) };
 }
 
 /**

@@ -84,11 +84,16 @@ export const TrafficEndpointViewSchema = z.object({
 });
 export type TrafficEndpointView = z.output<typeof TrafficEndpointViewSchema>;
 
+/** An eligible backend with no endpoint: the profile had no room for it (Traffic Manager's 200 per profile). */
+export const NotRoutedViewSchema = z.object({ service: z.string(), member: z.string(), reason: z.string() });
+
 export const TrafficManagerViewSchema = z.object({
   /** Traffic Manager profile resource id. */
   profileId: z.string().optional(),
   fqdn: z.string().optional(),
   endpoints: z.array(TrafficEndpointViewSchema),
+  /** Members left without an endpoint by the per-profile endpoint limit (absent in views written before it). */
+  notRouted: z.array(NotRoutedViewSchema).optional(),
 });
 export type TrafficManagerView = z.output<typeof TrafficManagerViewSchema>;
 

@@ -30,6 +30,16 @@ import { PUBLIC_IP_TYPE } from './network.js';
 
 export const TRAFFIC_MANAGER_API_VERSIONS = ['2022-04-01'] as const;
 
+/** Azure's limit: "Endpoints per profile: 200" (Azure subscription limits, Traffic Manager), endpoints of all types. */
+export const MAX_ENDPOINTS_PER_PROFILE = 200;
+
+function endpointLimitExceeded(profile: TrafficProfileRecord, count: number): ArmError {
+  return badRequest(
+    'BadRequest',
+    `Traffic Manager profile '${profile.name}' would hold ${count} endpoints; a profile allows at most ${MAX_ENDPOINTS_PER_PROFILE} endpoints (of all types).`,
+  );
+}
+
 const RG = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}';
 const PROFILES = `${RG}/providers/Microsoft.Network/trafficmanagerprofiles`;
 const PROFILE = `${PROFILES}/{profileName}`;
@@ -394,6 +404,9 @@ function applyProfileProps(
   merged['monitorConfig'] = monitor;
   profile.properties = merged;
   if (props.endpoints) {
+    if (props.endpoints.length > MAX_ENDPOINTS_PER_PROFILE) {
+      throw endpointLimitExceeded(profile, props.endpoints.length);
+    }
     const next = new Map<string, TrafficEndpointRecord>();
     for (const [i, e] of props.endpoints.entries()) {
       const name = e.name;
@@ -570,6 +583,9 @@ export function trafficRoutes(): RouteDefinition[] {
             'BadRequest',
             `An endpoint named '${existing.name}' of type '${existing.typeSegment}' already exists in profile '${profile.name}'.`,
           );
+        }
+        if (!existing && profile.endpoints.size >= MAX_ENDPOINTS_PER_PROFILE) {
+          throw endpointLimitExceeded(profile, profile.endpoints.size + 1);
         }
         const endpoint = buildEndpoint(ctx, profile, segment, existing?.name ?? name, body.properties, existing);
         profile.endpoints.set(name.toLowerCase(), endpoint);

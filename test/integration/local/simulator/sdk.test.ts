@@ -416,6 +416,59 @@ describe('@azure/arm-trafficmanager 6.1.0', () => {
     await client.profiles.delete('rg-traffic', 'tm-demo');
     await expect(client.profiles.get('rg-traffic', 'tm-demo')).rejects.toMatchObject({ statusCode: 404 });
   });
+
+  it('refuses an endpoint beyond 200 per profile (endpoint PUT and inline in a profile PUT), 400 BadRequest', async () => {
+    const client = new TrafficManagerManagementClient(app, sim.subscriptionId, sdkOptions(sim));
+    const external = (i: number) => ({
+      name: `ext-${i}`,
+      type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+      target: `app-${i}.example.com`,
+      weight: 1,
+    });
+    const profile = (count: number) => ({
+      location: 'global',
+      trafficRoutingMethod: 'Weighted',
+      dnsConfig: { relativeName: 'fleetmesh-limit-sdk', ttl: 60 },
+      monitorConfig: { protocol: 'HTTP', port: 80, path: '/' },
+      endpoints: Array.from({ length: count }, (_, i) => external(i)),
+    });
+    const limitError = {
+      statusCode: 400,
+      code: 'BadRequest',
+      message: expect.stringContaining('at most 200 endpoints') as unknown,
+    };
+    await expect(client.profiles.createOrUpdate('rg-traffic', 'tm-limit', profile(201))).rejects.toMatchObject(
+      limitError,
+    );
+    await expect(client.profiles.get('rg-traffic', 'tm-limit')).rejects.toMatchObject({ statusCode: 404 });
+
+    const full = await client.profiles.createOrUpdate('rg-traffic', 'tm-limit', profile(200));
+    expect(full.endpoints).toHaveLength(200);
+    const pipId = arm.sub(
+      '/resourceGroups/MC_rg-east_aks-east_eastus/providers/Microsoft.Network/publicIPAddresses/kubernetes-demo-web-east',
+    );
+    // The limit counts endpoints of every type.
+    await expect(
+      client.endpoints.createOrUpdate('rg-traffic', 'tm-limit', 'AzureEndpoints', 'one-more', {
+        targetResourceId: pipId,
+        weight: 1,
+      }),
+    ).rejects.toMatchObject({ ...limitError, message: expect.stringContaining('would hold 201 endpoints') as unknown });
+    // Rewriting an endpoint the profile already holds is no new endpoint.
+    const rewritten = await client.endpoints.createOrUpdate('rg-traffic', 'tm-limit', 'ExternalEndpoints', 'ext-7', {
+      target: 'other.example.com',
+      weight: 3,
+    });
+    expect(rewritten.weight).toBe(3);
+    await client.endpoints.delete('rg-traffic', 'tm-limit', 'ExternalEndpoints', 'ext-0');
+    const added = await client.endpoints.createOrUpdate('rg-traffic', 'tm-limit', 'AzureEndpoints', 'one-more', {
+      targetResourceId: pipId,
+      weight: 1,
+    });
+    expect(added.name).toBe('one-more');
+    expect((await client.profiles.get('rg-traffic', 'tm-limit')).endpoints).toHaveLength(200);
+    await client.profiles.delete('rg-traffic', 'tm-limit');
+  });
 });
 
 describe('@azure-rest/core-client + @azure/core-lro (fleet, preview api-version)', () => {

@@ -2,13 +2,21 @@
  * Traffic Manager sync (shared/services/traffic.ts) against the simulator through the real gateways, counting the ARM
  * calls it makes: monitor status comes from the profile GET (no endpoint GET per endpoint), remembered node resource
  * groups spare the cluster GETs, a resync of an unchanged mesh writes nothing, and a remembered group that no longer
- * exists is forgotten and the cluster read again.
+ * exists is forgotten and the cluster read again. A fleet of 230 members fits Traffic Manager's 200 endpoints per
+ * profile: endpoints of others counted, the rest reported as not routed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMeshProfileId } from '../../../../shared/arm/resourceId.js';
-import { parseMeshPolicy, type TrafficSettings } from '../../../../shared/domain/index.js';
+import {
+  ENDPOINT_LIMIT_REASON,
+  endpointName,
+  parseMeshPolicy,
+  servicePublicIp,
+  type TrafficSettings,
+} from '../../../../shared/domain/index.js';
+import { createLogger } from '../../../../shared/log.js';
 import { ClusterFacts } from '../../../../shared/services/clusterFacts.js';
-import { syncTraffic } from '../../../../shared/services/traffic.js';
+import { ensureProfile, syncTraffic } from '../../../../shared/services/traffic.js';
 import { FAST } from '../../local/simulator/support.js';
 import { startHarness, type GatewayHarness } from '../azure/support.js';
 
@@ -94,5 +102,101 @@ describe('syncTraffic', () => {
     expect(outcome.plan.ineligible).toEqual([]);
     expect(facts.nodeResourceGroup(first.properties.clusterResourceId)).toBe(cluster.nodeResourceGroup);
     expect(calls('managedClusters.get')).toBe(6);
+  });
+});
+
+describe('syncTraffic with more members than Traffic Manager allows endpoints', () => {
+  let big: GatewayHarness;
+  const rg = 'rg-traffic';
+  const profileName = 'fleetmesh-big';
+
+  beforeAll(async () => {
+    big = await startHarness(
+      { ...FAST, scenario: 'generated:230?traffic=true&applied=true&seed=5' },
+      { FLEETMESH_FLEET_NAME: 'fleet-generated' },
+    );
+  });
+
+  afterAll(async () => {
+    await big.close();
+  });
+
+  function simEndpoints(): string[] {
+    const tm = [...big.sim.control.world().trafficProfiles.values()].find((p) => p.name === profileName);
+    return [...(tm?.endpoints.values() ?? [])].map((e) => e.name);
+  }
+
+  it('routes 200 minus the foreign endpoints, existing ones first, and reports the rest as not routed', async () => {
+    const settings = { ...traffic, profileName, relativeDnsName: 'fleetmesh-big-test' };
+    const members = await big.gateways.fleet.listMembers();
+    expect(members).toHaveLength(230);
+    const names = members.map((m) => m.name.toLowerCase()).sort();
+    const id = clusterMeshProfileId(big.sim.subscriptionId, 'rg-fleet', 'fleet-generated', 'demo');
+    const deps = { gateways: big.gateways, clusterFacts: new ClusterFacts() };
+
+    // Before the sync: the profile holds 5 endpoints of an operator's (they count, untouched) and endpoints of the 5
+    // members last by name (routed earlier; they are kept although others come first by name).
+    await ensureProfile(deps, settings);
+    const late = names.slice(-5);
+    let target = '';
+    for (const name of late) {
+      const member = members.find((m) => m.name.toLowerCase() === name);
+      if (!member) throw new Error(`no member ${name}`);
+      const cluster = await big.gateways.clusters.getCluster(member.properties.clusterResourceId);
+      const ip = servicePublicIp(
+        'demo/web',
+        await big.gateways.network.listPublicIPAddresses(big.sim.subscriptionId, cluster.nodeResourceGroup ?? ''),
+      );
+      if (!ip) throw new Error(`no public IP for ${name}`);
+      target = ip.id;
+      await big.gateways.traffic.createOrUpdateEndpoint(
+        rg,
+        profileName,
+        'AzureEndpoints',
+        endpointName('demo', 'demo/web', name),
+        {
+          targetResourceId: ip.id,
+          weight: 1,
+          endpointStatus: 'Enabled',
+        },
+      );
+    }
+    for (let i = 0; i < 5; i++) {
+      await big.gateways.traffic.createOrUpdateEndpoint(rg, profileName, 'AzureEndpoints', `operator-${i}`, {
+        targetResourceId: target,
+        weight: 1,
+        endpointStatus: 'Enabled',
+      });
+    }
+
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (_level, line) => lines.push(line), minLevel: 'warn' });
+    const outcome = await syncTraffic({ ...deps, logger }, { profileId: id, traffic: settings, members });
+    const byAction = (action: string) => outcome.plan.changes.filter((c) => c.action === action).map((c) => c.member);
+    expect(byAction('delete')).toEqual([]);
+    expect(byAction('update')).toEqual(late);
+    expect(byAction('create')).toEqual(names.slice(0, 190));
+    expect(simEndpoints()).toHaveLength(200);
+    expect(simEndpoints().filter((n) => n.startsWith('operator-'))).toHaveLength(5);
+    expect(outcome.view.endpoints).toHaveLength(195);
+    // Weights over the 195 routed members: ceil(1000 / 195).
+    expect(outcome.view.endpoints.every((e) => e.status === 'Enabled' && e.weight === 6)).toBe(true);
+    const notRouted = names.slice(190, 225);
+    expect(outcome.view.notRouted).toEqual(
+      notRouted.map((member) => ({ service: 'demo/web', member, reason: ENDPOINT_LIMIT_REASON })),
+    );
+    expect(outcome.plan.notRouted).toEqual(outcome.view.notRouted);
+    const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['level'] === 'warn');
+    expect(warning).toMatchObject({ message: 'traffic members not routed', count: 35, reason: ENDPOINT_LIMIT_REASON });
+
+    // The operator removes their endpoints: the room goes to the next members by name.
+    for (let i = 0; i < 5; i++) {
+      await big.gateways.traffic.deleteEndpoint(rg, profileName, 'AzureEndpoints', `operator-${i}`);
+    }
+    const after = await syncTraffic(deps, { profileId: id, traffic: settings, members });
+    expect(after.plan.changes.filter((c) => c.action === 'create').map((c) => c.member)).toEqual(notRouted.slice(0, 5));
+    expect(after.view.endpoints).toHaveLength(200);
+    expect(after.view.notRouted?.map((n) => n.member)).toEqual(notRouted.slice(5));
+    expect(simEndpoints()).toHaveLength(200);
   });
 });

@@ -10,7 +10,9 @@ import type {
 import type { TrafficService } from '../../../../shared/domain/policy.js';
 import {
   computeTrafficPlan,
+  ENDPOINT_LIMIT_REASON,
   endpointName,
+  MAX_ENDPOINTS_PER_PROFILE,
   MAX_ENDPOINT_NAME_LENGTH,
   MEMBER_WEIGHT_LABEL,
   memberWeight,
@@ -415,6 +417,142 @@ describe('never disable or delete the last enabled endpoint of a service', () =>
       }),
     );
     expect(actions(plan)).toEqual([['none', 'a', 1000, 'Disabled']]);
+  });
+});
+
+describe('at most 200 endpoints per profile', () => {
+  /** `m001`, `m002`, ...: name order is number order. */
+  const names = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => `m${String(from + i).padStart(3, '0')}`);
+  /** Endpoints in the profile once the plan is carried out (the deletes written first). */
+  const endpointsAfter = (plan: TrafficPlan, foreign = 0) =>
+    foreign + plan.changes.filter((c) => c.action !== 'delete').length;
+  const routedMembers = (plan: TrafficPlan) =>
+    plan.changes.filter((c) => c.action !== 'delete').map((c) => c.member ?? '');
+  const notRouted = (plan: TrafficPlan) => plan.notRouted.map((n) => n.member);
+  const foreignEndpoints = (count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      endpoint(`other-${i}`, '', 1, 'Enabled', 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'),
+    );
+
+  it('creates 200 endpoints for 250 eligible members, by member name, and reports the other 50 as not routed', () => {
+    const plan = computeTrafficPlan(input({ members: names(1, 250).map((n) => meshMember(n)) }));
+    expect(MAX_ENDPOINTS_PER_PROFILE).toBe(200);
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.changes.every((c) => c.action === 'create')).toBe(true);
+    expect(routedMembers(plan)).toEqual(names(1, 200));
+    expect(plan.notRouted).toEqual(
+      names(201, 250).map((member) => ({ service: WEB, member, reason: ENDPOINT_LIMIT_REASON })),
+    );
+    expect(ENDPOINT_LIMIT_REASON).toBe('Traffic Manager allows 200 endpoints per profile');
+    // Weights are over the routed members only: ceil(1000 × 1 / 200).
+    expect(new Set(plan.changes.map((c) => c.desired?.weight))).toEqual(new Set([5]));
+    expect(plan.services[0]).toMatchObject({ totalMemberWeight: 200, enabledAfter: 200 });
+    expect(plan.services[0]?.eligibleMembers).toEqual(names(1, 200));
+    expect(plan.ineligible).toEqual([]);
+  });
+
+  it('200 or fewer eligible members: nothing is left out', () => {
+    const plan = computeTrafficPlan(input({ members: names(1, 200).map((n) => meshMember(n)) }));
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.notRouted).toEqual([]);
+  });
+
+  it('keeps the existing endpoints first (never deleted to make room), then fills the rest by member name', () => {
+    const existing = names(201, 250).map((n) => endpoint(nameOf(n), pip(n).id, 5, 'Enabled'));
+    const plan = computeTrafficPlan(input({ members: names(1, 250).map((n) => meshMember(n)), endpoints: existing }));
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.changes.filter((c) => c.action === 'delete')).toEqual([]);
+    expect(plan.changes.filter((c) => c.action === 'none').map((c) => c.member)).toEqual(names(201, 250));
+    expect(plan.changes.filter((c) => c.action === 'create').map((c) => c.member)).toEqual(names(1, 150));
+    expect(notRouted(plan)).toEqual(names(151, 200));
+  });
+
+  it('counts the endpoints fleetmesh does not own and leaves them untouched', () => {
+    const foreign = foreignEndpoints(15);
+    const plan = computeTrafficPlan(input({ members: names(1, 200).map((n) => meshMember(n)), endpoints: foreign }));
+    expect(endpointsAfter(plan, 15)).toBe(200);
+    expect(plan.changes.some((c) => c.name.startsWith('other-'))).toBe(false);
+    expect(routedMembers(plan)).toEqual(names(1, 185));
+    expect(notRouted(plan)).toEqual(names(186, 200));
+  });
+
+  it('counts the endpoints of held members, which stay as they are', () => {
+    const held = meshMember('m001', 'Connected', { [MEMBER_WEIGHT_LABEL]: 'heavy' });
+    const plan = computeTrafficPlan(
+      input({
+        members: [held, ...names(2, 210).map((n) => meshMember(n))],
+        endpoints: [endpoint(nameOf('m001'), pip('m001').id, 9, 'Enabled')],
+      }),
+    );
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.changes.find((c) => c.member === 'm001')).toMatchObject({ action: 'none', desired: { weight: 9 } });
+    expect(notRouted(plan)).toEqual(names(201, 210));
+  });
+
+  it('deletes of endpoints no longer wanted make room', () => {
+    const gone = names(301, 320).map((n) => endpoint(nameOf(n), pip(n).id, 5, 'Enabled'));
+    const plan = computeTrafficPlan(input({ members: names(1, 200).map((n) => meshMember(n)), endpoints: gone }));
+    expect(plan.changes.filter((c) => c.action === 'delete')).toHaveLength(20);
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.notRouted).toEqual([]);
+  });
+
+  it('several services share the room: members in name order, each with all its services', () => {
+    const API = 'shop/api';
+    const members = names(1, 150).map((n) => meshMember(n));
+    const plan = computeTrafficPlan(
+      input({
+        members,
+        services: [
+          { service: WEB, weight: 1000 },
+          { service: API, weight: 1000 },
+        ],
+        publicIps: ipsFor(
+          members.map((m) => m.name),
+          [WEB, API],
+        ),
+      }),
+    );
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.notRouted.map((n) => `${n.service}:${n.member}`)).toEqual([
+      ...names(101, 150).map((n) => `${API}:${n}`),
+      ...names(101, 150).map((n) => `${WEB}:${n}`),
+    ]);
+    expect(plan.services.map((s) => s.eligibleMembers.length)).toEqual([100, 100]);
+  });
+
+  it('endpoints the never-go-dark rule keeps take room from new ones', () => {
+    // 150 enabled endpoints of members now weighted 0; 100 new eligible members, none Connected yet.
+    const old = names(1, 150);
+    const fresh = names(151, 250);
+    const plan = computeTrafficPlan(
+      input({
+        members: [...old.map((n) => meshMember(n)), ...fresh.map((n) => meshMember(n, 'Connecting'))],
+        memberWeights: Object.fromEntries(old.map((n) => [n, 0])),
+        endpoints: old.map((n) => endpoint(nameOf(n), pip(n).id, 5, 'Enabled')),
+      }),
+    );
+    expect(plan.services[0]?.keptEnabled).toBe(true);
+    expect(plan.changes.filter((c) => c.action === 'delete')).toEqual([]);
+    expect(endpointsAfter(plan)).toBe(200);
+    expect(plan.changes.filter((c) => c.action === 'create').map((c) => c.member)).toEqual(names(151, 200));
+    expect(notRouted(plan)).toEqual(names(201, 250));
+  });
+
+  it('is deterministic: the order the members and endpoints are read in does not matter', () => {
+    const members = names(1, 240).map((n) => meshMember(n));
+    const endpoints = [
+      ...names(230, 240).map((n) => endpoint(nameOf(n), pip(n).id, 5, 'Enabled')),
+      ...foreignEndpoints(3),
+    ];
+    const plan = computeTrafficPlan(input({ members, endpoints }));
+    const shuffled = computeTrafficPlan(
+      input({ members: [...members].reverse(), endpoints: [...endpoints].reverse(), publicIps: ipsFor(names(1, 240)) }),
+    );
+    expect(shuffled).toEqual(plan);
+    expect(endpointsAfter(plan, 3)).toBe(200);
+    expect(notRouted(plan)).toEqual(names(187, 229));
   });
 });
 
