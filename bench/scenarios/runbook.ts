@@ -11,7 +11,9 @@
  *     reconcile the cluster (`az aks update`) and wait for it;
  *  5. apply again and wait; poll each member again;
  *  6. DNS load balancing: create the Traffic Manager profile, then one endpoint per member (find the service's public
- *     IP in the node resource group, create the endpoint), one at a time.
+ *     IP in the node resource group, create the endpoint), one at a time. A profile holds at most 200 endpoints, so
+ *     the operator routes the first 200 members by name and names endpoints as fleetmesh does: the end state is the
+ *     one fleetmesh reaches, and the same convergence check applies to both.
  *
  * No human think time is counted, which flatters the baseline. Only a simulator runs here (no host, no Cosmos).
  */
@@ -23,7 +25,7 @@ import { BuiltInRoles, parseResourceId, roleDefinitionId } from '../../shared/ar
 import { isAzureApiError } from '../../shared/azure/errors.js';
 import { createGateways } from '../../shared/azure/index.js';
 import { loadSettings } from '../../shared/config/settings.js';
-import { computeWhatIf, parseMeshPolicy } from '../../shared/domain/index.js';
+import { computeWhatIf, endpointName, MAX_ENDPOINTS_PER_PROFILE, parseMeshPolicy } from '../../shared/domain/index.js';
 import { clusterVnetIds } from '../../shared/domain/preflight/snapshot.js';
 import { createLogger } from '../../shared/log.js';
 import { clusterPrincipalId } from '../../shared/models/index.js';
@@ -165,8 +167,9 @@ export async function runRunbook(o: RunbookOptions): Promise<RunbookResult> {
     }
     // 6. Traffic Manager: profile, then one endpoint per member
     await g.traffic.createOrUpdateProfile(TRAFFIC.resourceGroup, TRAFFIC.profile, desiredProfile(traffic));
-    const weight = Math.ceil(1000 / selected.length);
-    for (const name of selected) {
+    const routed = [...selected].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_ENDPOINTS_PER_PROFILE);
+    const weight = Math.ceil(1000 / routed.length);
+    for (const name of routed) {
       const member = await g.fleet.getMember(name);
       const clusterId = member.properties.clusterResourceId;
       const cluster = await g.clusters.getCluster(clusterId);
@@ -176,7 +179,8 @@ export async function runRunbook(o: RunbookOptions): Promise<RunbookResult> {
       );
       const ip = ips.find((p) => p.tags?.['k8s-azure-service'] === 'demo/web');
       if (!ip?.id) throw new Error(`no demo/web public IP for ${name}`);
-      await g.traffic.createOrUpdateEndpoint(TRAFFIC.resourceGroup, TRAFFIC.profile, 'AzureEndpoints', name, {
+      const endpoint = endpointName(MESH, 'demo/web', name);
+      await g.traffic.createOrUpdateEndpoint(TRAFFIC.resourceGroup, TRAFFIC.profile, 'AzureEndpoints', endpoint, {
         targetResourceId: ip.id,
         endpointStatus: 'Enabled',
         weight,
