@@ -63,10 +63,13 @@ export const EndpointChangeSchema = z.looseObject({
 export type EndpointChange = z.output<typeof EndpointChangeSchema>;
 
 export const IneligibleSchema = z.looseObject({ service: text, member: text, reason: text, message: text });
+/** An eligible member left without an endpoint: the Traffic Manager profile has no room (200 endpoints at most). */
+export const NotRoutedSchema = z.looseObject({ service: text, member: text, reason: text });
 
 export const TrafficPlanSchema = z.looseObject({
   changes: z.array(EndpointChangeSchema),
   ineligible: z.array(IneligibleSchema).default([]),
+  notRouted: z.array(NotRoutedSchema).default([]),
 });
 
 export const DecisionSchema = z.looseObject({ kind: text, reasons: z.array(text) });
@@ -221,7 +224,12 @@ export const MeshViewSchema = z.looseObject({
   lastPlan: z.looseObject({ planId: text, computedAt: text, plan: z.unknown() }).nullable(),
   lastOperationId: nullableText,
   trafficManager: z
-    .looseObject({ profileId: optionalText, fqdn: optionalText, endpoints: z.array(EndpointViewSchema) })
+    .looseObject({
+      profileId: optionalText,
+      fqdn: optionalText,
+      endpoints: z.array(EndpointViewSchema),
+      notRouted: z.array(NotRoutedSchema).default([]),
+    })
     .nullable(),
   policy: JsonObjectSchema,
   policyIsDefault: z.boolean(),

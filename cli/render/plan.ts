@@ -113,5 +113,14 @@ function renderTraffic(plan: PlanResponse, s: Style): string[] {
   for (const i of plan.traffic.ineligible) {
     out.push(`  not a backend: ${i.member} for ${i.service} (${i.reason}): ${i.message}`);
   }
+  if (plan.traffic.notRouted.length > 0) out.push(`  ${notRoutedLine(plan.traffic.notRouted)}`);
   return out;
+}
+
+/** One line for the members left without an endpoint: count, reason(s), the first few names. */
+export function notRoutedLine(items: readonly { service: string; member: string; reason: string }[]): string {
+  const reasons = [...new Set(items.map((i) => i.reason))].join('; ');
+  const shown = items.slice(0, 10).map((i) => `${i.member} (${i.service})`);
+  const more = items.length > shown.length ? `, and ${items.length - shown.length} more` : '';
+  return `not routed, ${items.length} member(s) without an endpoint (${reasons}): ${shown.join(', ')}${more}`;
 }

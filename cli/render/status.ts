@@ -1,6 +1,7 @@
 /** `fleetmesh status` as text: the profile, its members, the Traffic Manager endpoints, the policy, the reconciler. */
 import { userLabels } from '../labels.js';
 import { ReconcilerStatusSchema, type MeshView, type Operation } from '../schemas.js';
+import { notRoutedLine } from './plan.js';
 import type { Style } from './style.js';
 import { table } from './table.js';
 
@@ -59,6 +60,7 @@ export function renderStatus(view: MeshView, lastOperation: Operation | undefine
         ),
       );
     }
+    if (tm.notRouted.length > 0) out.push(`  ${s.state('Failed')} ${notRoutedLine(tm.notRouted)}`);
   }
   out.push('');
 

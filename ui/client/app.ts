@@ -406,6 +406,14 @@ function renderTraffic(view: MeshView): void {
     const bars = endpointBars(tm.endpoints);
     return [
       h('p', { className: 'lead' }, tm.fqdn ? `DNS name ${tm.fqdn}. ` : '', `${tm.endpoints.length} endpoint(s).`),
+      tm.notRouted.length > 0
+        ? h(
+            'p',
+            { className: 'note' },
+            `${tm.notRouted.length} member(s) have no endpoint (${[...new Set(tm.notRouted.map((n) => n.reason))].join('; ')}): `,
+            tm.notRouted.map((n) => n.member).join(', '),
+          )
+        : null,
       scrollRegion(
         'Traffic Manager endpoints table',
         h(

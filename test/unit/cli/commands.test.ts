@@ -32,6 +32,23 @@ afterEach(async () => {
 });
 
 describe('plan', () => {
+  it('says which members get no Traffic Manager endpoint for lack of room', async () => {
+    const traffic = {
+      changes: [],
+      ineligible: [],
+      notRouted: [
+        { service: 'demo/web', member: 'member-west', reason: 'Traffic Manager allows 200 endpoints per profile' },
+      ],
+      services: [],
+    };
+    api.on('POST /meshes/demo/plan', { status: 200, body: planBody({ traffic }) });
+    const r = await cli(api, ['plan', 'demo']);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.stdout).toContain(
+      'not routed, 1 member(s) without an endpoint (Traffic Manager allows 200 endpoints per profile): member-west (demo/web)',
+    );
+  });
+
   it('prints the what-if table, the findings with remediation and the Traffic Manager changes', async () => {
     api.on('POST /meshes/demo/plan', { status: 200, body: planBody() });
     const r = await cli(api, ['plan', 'demo']);
@@ -218,6 +235,27 @@ describe('status', () => {
     expect(r.stdout).toContain('Policy: mode auto, allowRemovals false, debounce 30 s');
     expect(r.stdout).toContain('Reconciler: Running, phase idle, 0 pending apply(ies)');
     expect(r.stdout).toContain('Last operation: demo.op-1 apply Succeeded');
+  });
+
+  it('names the members Traffic Manager has no room for (200 endpoints per profile), the first ten of them', async () => {
+    const reason = 'Traffic Manager allows 200 endpoints per profile';
+    const notRouted = Array.from({ length: 12 }, (_, i) => ({
+      service: 'demo/web',
+      member: `member-${200 + i}`,
+      reason,
+    }));
+    const body = meshBody();
+    api.on('GET /meshes/demo', {
+      status: 200,
+      body: { ...body, trafficManager: { ...(body['trafficManager'] as object), notRouted } },
+    });
+    const r = await cli(api, ['status', 'demo']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`not routed, 12 member(s) without an endpoint (${reason}): member-200 (demo/web),`);
+    expect(r.stdout).toContain('member-209 (demo/web), and 2 more');
+    expect(r.stdout).not.toContain('member-210');
+    api.on('GET /meshes/demo', { status: 200, body: meshBody() });
+    expect((await cli(api, ['status', 'demo'])).stdout).not.toContain('not routed');
   });
 
   it('still answers when the last operation is gone, and tells how to answer one awaiting approval', async () => {
