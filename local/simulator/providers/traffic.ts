@@ -511,10 +511,19 @@ export function trafficRoutes(): RouteDefinition[] {
       pattern: PROFILE,
       apiVersions: v,
       handle: (req, p, ctx) => {
-        const profile = requireProfile(ctx, p, false);
+        const stored = requireProfile(ctx, p, false);
         const body = parse(ProfileBody, req.body);
-        if (body.tags) profile.tags = { ...body.tags };
+        // Changes are made on a draft and kept only when the whole request is valid: a refused PATCH changes nothing.
+        const profile: TrafficProfileRecord = {
+          ...stored,
+          tags: body.tags ? { ...body.tags } : stored.tags,
+          endpoints: new Map(stored.endpoints),
+        };
         applyProfileProps(ctx, profile, body.properties, false);
+        stored.tags = profile.tags;
+        stored.properties = profile.properties;
+        stored.endpoints.clear();
+        for (const [k, e] of profile.endpoints) stored.endpoints.set(k, e);
         ctx.emitFor(req, {
           kind: 'write',
           resourceUri: profile.id,

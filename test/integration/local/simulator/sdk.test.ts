@@ -467,6 +467,18 @@ describe('@azure/arm-trafficmanager 6.1.0', () => {
     });
     expect(added.name).toBe('one-more');
     expect((await client.profiles.get('rg-traffic', 'tm-limit')).endpoints).toHaveLength(200);
+    // A refused PATCH changes nothing: neither its tags nor its other properties are kept.
+    await expect(
+      client.profiles.update('rg-traffic', 'tm-limit', {
+        tags: { changed: 'yes' },
+        dnsConfig: { relativeName: 'fleetmesh-limit-sdk', ttl: 300 },
+        endpoints: Array.from({ length: 201 }, (_, i) => external(i)),
+      }),
+    ).rejects.toMatchObject(limitError);
+    const after = await client.profiles.get('rg-traffic', 'tm-limit');
+    expect(after.tags ?? {}).not.toHaveProperty('changed');
+    expect(after.dnsConfig?.ttl).toBe(60);
+    expect(after.endpoints).toHaveLength(200);
     await client.profiles.delete('rg-traffic', 'tm-limit');
   });
 });
