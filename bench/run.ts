@@ -185,6 +185,8 @@ async function main(): Promise<void> {
   const root = projectRoot();
   const outDir = path.resolve(values.out ?? path.join(root, 'bench', 'results'));
   const startedAt = new Date().toISOString();
+  // Taken now: the code measured is the one built at the start, whatever is committed while the scenarios run.
+  const measured = commit(root);
   const scenarios: Partial<Record<ScenarioName, unknown>> = {};
 
   const converge: Partial<Record<'converge-10' | 'converge-50' | 'converge-255', Converge>> = {};
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
     schema: 1,
     startedAt,
     finishedAt: new Date().toISOString(),
-    commit: commit(root),
+    commit: measured,
     machine: machine(),
     settings: {
       timeFactor,
