@@ -11,7 +11,7 @@
  *
  * - `TCP 2379`: the remote agents' connection to `clustermesh-apiserver` (the internal load balancer in the
  *   member's subnet, reference §1.4);
- * - pod-to-pod: any protocol, any port (service traffic between clusters; health checks).
+ * - pod-to-pod: every protocol and port (service traffic between clusters; health checks).
  *
  * A rule's match against a flow is `full` (every packet of the flow), `partial` (some) or `none`, combining source
  * and destination addresses, protocol, destination ports and source ports (a source-port restriction is at most

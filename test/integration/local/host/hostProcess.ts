@@ -1,5 +1,6 @@
 // Runs the local host CLI (dist/local/host/cli.js, built by `npm test`) as a child process, as users run it.
 import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, renameSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,16 @@ const readySchema = z.looseObject({ event: z.literal('ready'), url: z.string(), 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const CLI = path.join(REPO_ROOT, 'dist/local/host/cli.js');
 export const FIXTURE_APP = path.join(REPO_ROOT, 'test/fixtures/host-app');
+
+// The fixture app keeps its settings as a tracked sample, as an app repository should (local.settings.json is
+// git-ignored); the tests copy it into place the way a developer would. Copy-then-rename, so a test file running
+// in a parallel fork never reads a half-written file.
+const fixtureSettings = path.join(FIXTURE_APP, 'local.settings.json');
+if (!existsSync(fixtureSettings)) {
+  const staging = `${fixtureSettings}.${process.pid}.tmp`;
+  copyFileSync(`${fixtureSettings}.sample`, staging);
+  renameSync(staging, fixtureSettings);
+}
 
 export interface HostProcess {
   url: string;
