@@ -390,6 +390,13 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     requestUrl: URL,
     presented: string | undefined,
   ): Promise<void> {
+    // the key first: a caller without it learns nothing, not even which function names exist
+    if (!authorizeSystem(keys, 'eventgrid_extension', presented)) {
+      writeJson(res, 401, {
+        error: 'a valid eventgrid_extension system key (or the master key) is required in code= or x-functions-key',
+      });
+      return;
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const functionName = requestUrl.searchParams.get('functionName');
     if (!functionName) {
@@ -399,10 +406,6 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     const fn = loaded.byName(functionName);
     if (!fn || triggerType(fn) !== 'eventgridtrigger') {
       writeJson(res, 404, { error: `no Event Grid triggered function named '${functionName}'` });
-      return;
-    }
-    if (!authorizeSystem(keys, 'eventgrid_extension', presented)) {
-      writeJson(res, 401, { error: 'a valid eventgrid_extension system key (or the master key) is required in code=' });
       return;
     }
     if (method === 'OPTIONS') {

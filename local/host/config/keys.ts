@@ -1,8 +1,9 @@
 /**
  * Function keys, as the Functions host keeps them: a master key (admin level, also accepted everywhere), host-level
  * function keys, per-function keys, and system keys for extensions (`eventgrid_extension`, `durabletask_extension`).
- * A key is presented in the `code` query parameter or the `x-functions-key` header. When no key is configured at all
- * the host does not check keys, as Core Tools does locally.
+ * A key is presented in the `x-functions-key` header or the `code` query parameter; the header wins when both are
+ * there, as in the Functions host. When no key is configured at all the host does not check keys, as Core Tools does
+ * locally.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -49,11 +50,14 @@ function anyEqual(candidates: Iterable<string>, presented: string): boolean {
   return found;
 }
 
+/**
+ * The key a request presents: the `x-functions-key` header when the request has one (even empty, which then matches
+ * no key), otherwise `code=`; the Functions host reads them in this order.
+ */
 export function presentedKey(query: URLSearchParams, header: string | string[] | undefined): string | undefined {
-  const fromQuery = query.get('code');
-  if (fromQuery) return fromQuery;
-  if (typeof header === 'string' && header) return header;
-  return undefined;
+  if (typeof header === 'string') return header;
+  if (Array.isArray(header) && header.length > 0) return header[0];
+  return query.get('code') ?? undefined;
 }
 
 export function authorizeFunction(

@@ -105,6 +105,15 @@ describe('HTTP triggers', () => {
     expect(await json(withQuery)).toEqual({ id: 7 });
     const withHeader = await fetch(`${host.url}/api/items/8`, { headers: { 'x-functions-key': KEYS.masterKey } });
     expect(await json(withHeader)).toEqual({ id: 8 });
+    // the header wins over code=, as in the Functions host
+    const headerWins = await fetch(`${host.url}/api/items/9?code=wrong`, {
+      headers: { 'x-functions-key': KEYS.functionKeys.default },
+    });
+    expect(headerWins.status).toBe(200);
+    const wrongHeader = await fetch(`${host.url}/api/items/9?code=${KEYS.functionKeys.default}`, {
+      headers: { 'x-functions-key': 'wrong' },
+    });
+    expect(wrongHeader.status).toBe(401);
     expect((await fetch(`${host.url}/api/items/x?code=${KEYS.functionKeys.default}`)).status).toBe(404);
     expect((await fetch(`${host.url}/api/admin-only?code=${KEYS.functionKeys.default}`)).status).toBe(401);
     expect((await fetch(`${host.url}/api/admin-only?code=${KEYS.masterKey}`)).status).toBe(200);
@@ -388,6 +397,18 @@ describe('Event Grid trigger', () => {
     const headers = { 'aeg-event-type': 'Notification', 'content-type': 'application/json' };
     expect((await fetch(endpoint('wrong'), { method: 'POST', headers, body: '[]' })).status).toBe(401);
     expect((await fetch(endpoint(undefined, 'nope'), { method: 'POST', headers, body: '[]' })).status).toBe(404);
+    // without the key, an unknown function answers 401 like a known one: function names do not leak
+    expect((await fetch(endpoint('wrong', 'nope'), { method: 'POST', headers, body: '[]' })).status).toBe(401);
+    const noKey = `${host.url}/runtime/webhooks/eventgrid?functionName=`;
+    expect((await fetch(`${noKey}nope`, { method: 'POST', headers, body: '[]' })).status).toBe(401);
+    expect((await fetch(noKey, { method: 'POST', headers, body: '[]' })).status).toBe(401);
+    // the system key in the x-functions-key header also opens it
+    const viaHeader = await fetch(`${noKey}nope`, {
+      method: 'POST',
+      headers: { ...headers, 'x-functions-key': KEYS.systemKeys.eventgrid_extension },
+      body: '[]',
+    });
+    expect(viaHeader.status).toBe(404);
     const bad = await fetch(endpoint(), { method: 'POST', headers, body: JSON.stringify([{ id: 'x' }]) });
     expect(bad.status).toBe(400);
     expect(await json(bad)).toEqual({ error: 'event 0: "eventType" must be a non-empty string' });

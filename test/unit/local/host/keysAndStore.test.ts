@@ -42,9 +42,13 @@ describe('function keys', () => {
     expect(authorizeSystem({}, 'eventgrid_extension', undefined)).toBe(true);
   });
 
-  it('reads the key from code= first, then x-functions-key, and generates missing system keys', () => {
-    expect(presentedKey(new URLSearchParams('code=a'), 'b')).toBe('a');
+  it('reads the key from x-functions-key first, then code=, as the Functions host, and generates missing system keys', () => {
+    expect(presentedKey(new URLSearchParams('code=a'), 'b')).toBe('b');
+    expect(presentedKey(new URLSearchParams('code=a'), undefined)).toBe('a');
     expect(presentedKey(new URLSearchParams(''), 'b')).toBe('b');
+    // a header that is there but empty still wins (and matches no key)
+    expect(presentedKey(new URLSearchParams('code=a'), '')).toBe('');
+    expect(authorizeFunction(keys, 'function', 'x', presentedKey(new URLSearchParams('code=f'), ''))).toBe(false);
     expect(presentedKey(new URLSearchParams(''), undefined)).toBeUndefined();
     const filled = withSystemKeys({ masterKey: 'm', systemKeys: { eventgrid_extension: 'e' } }, [
       'eventgrid_extension',
