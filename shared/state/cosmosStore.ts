@@ -363,10 +363,40 @@ class CosmosStateStore implements StateStore {
       throw new ValidationError(`approval of operation '${id}': ${describeIssues(parsed.error).join('; ')}`);
     }
     const a = parsed.data;
+    // The check runs inside the read-modify-write: a replace that lost a race (412) re-reads and checks again, so an
+    // answer is never added to an operation that stopped waiting, and two answers never both get in.
     return this.updateOperation(id, (current) => {
-      const seen = current.approvals.some((x) => x.by === a.by && x.decision === a.decision && x.at === a.at);
-      return seen ? undefined : { ...current, approvals: [...current.approvals, a] };
+      if (current.approvals.some((x) => sameApproval(x, a))) return undefined;
+      if (current.status !== 'AwaitingApproval') {
+        throw new FleetMeshError('Conflict', `operation '${id}' is ${current.status}, not waiting for approval`, {
+          status: 409,
+          retryable: false,
+        });
+      }
+      const answered = current.approvals[0];
+      if (answered) {
+        const verb = answered.decision === 'approve' ? 'approved' : 'rejected';
+        throw new FleetMeshError(
+          'Conflict',
+          `operation '${id}' was already ${verb} by ${answered.by} at ${answered.at}; it is no longer waiting for approval`,
+          { status: 409, retryable: false },
+        );
+      }
+      return { ...current, approvals: [...current.approvals, a] };
     });
+  }
+
+  async withdrawApproval(id: string, approval: Approval): Promise<Versioned<Operation>> {
+    const parsed = ApprovalSchema.safeParse(approval);
+    if (!parsed.success) {
+      throw new ValidationError(`approval of operation '${id}': ${describeIssues(parsed.error).join('; ')}`);
+    }
+    const a = parsed.data;
+    return this.updateOperation(id, (current) =>
+      current.approvals.some((x) => sameApproval(x, a))
+        ? { ...current, approvals: current.approvals.filter((x) => !sameApproval(x, a)) }
+        : undefined,
+    );
   }
 
   async listOperations(profile: string, options: ListOperationsOptions = {}): Promise<Operation[]> {
@@ -432,6 +462,15 @@ class CosmosStateStore implements StateStore {
       status: 409,
       retryable: true,
     });
+  }
+
+  async isEventProcessed(eventId: string): Promise<boolean> {
+    if (typeof eventId !== 'string' || eventId.length === 0) throw new ValidationError('event id must not be empty');
+    const id = processedEventDocId(eventId);
+    const read = await this.read(this.events, id, id);
+    if (!read) return false;
+    const existing = parseStateDocument(ProcessedEventDocumentSchema, ContainerIds.events, id, read.raw);
+    return !isExpired(existing, this.now());
   }
 
   async forgetEvent(eventId: string): Promise<void> {
@@ -533,6 +572,10 @@ function checkProfile(profile: string): void {
   if (!result.success) {
     throw new ValidationError(`mesh profile '${profile}' ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
+}
+
+function sameApproval(a: Approval, b: Approval): boolean {
+  return a.by === b.by && a.decision === b.decision && a.at === b.at;
 }
 
 function malformedOperationId(id: string): ValidationError {

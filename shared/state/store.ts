@@ -100,8 +100,19 @@ export interface StateStore {
    * when the mutator changes an immutable field or makes a status transition `canTransition` forbids.
    */
   updateOperation(id: string, mutate: Mutator<Operation, OperationUpdate>): Promise<Versioned<Operation>>;
-  /** Appends an approval or rejection (idempotent: the same `by`/`decision`/`at` is not added twice). */
+  /**
+   * Records the answer to an operation that waits for approval, as a conditional update (read, check, replace with
+   * `If-Match`, re-checked on a lost race): the operation must be `AwaitingApproval` and not answered yet, so of
+   * an approve, a reject, a timeout or a supersede racing each other exactly one wins. Throws `Conflict` (409, not
+   * retryable) when the operation is in another status or already has an answer, `NotFound` when it does not exist.
+   * Idempotent: the very same approval (`by`/`decision`/`at`) recorded again writes nothing.
+   */
   recordApproval(id: string, approval: Approval): Promise<Versioned<Operation>>;
+  /**
+   * Takes back an approval `recordApproval` wrote (compensation when the reconciler could not be told of it), so the
+   * operation can be answered again. Nothing is written when the approval is not there.
+   */
+  withdrawApproval(id: string, approval: Approval): Promise<Versioned<Operation>>;
   /** The profile's operations, newest first. */
   listOperations(profile: string, options?: ListOperationsOptions): Promise<Operation[]>;
 
@@ -112,6 +123,12 @@ export interface StateStore {
    * caller gets true.
    */
   markEventProcessed(eventId: string, details?: MarkEventDetails): Promise<boolean>;
+  /**
+   * True when the event id was marked processed and its record has not expired. A read only: `fleetEvents` checks it
+   * first, acts, and marks the event processed only after acting, so a crash in between leads to a redelivery that
+   * acts again (signals coalesce) instead of an event lost.
+   */
+  isEventProcessed(eventId: string): Promise<boolean>;
   /** Forgets an event id (compensation when acting on a marked event failed, so a redelivery is processed). */
   forgetEvent(eventId: string): Promise<void>;
 }

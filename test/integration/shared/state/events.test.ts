@@ -86,7 +86,21 @@ describe('processed event ids', () => {
     expect(await rawEventDoc(weird)).toMatchObject({ eventId: weird });
   });
 
+  it('isEventProcessed reads without marking: false before, true after, false once expired', async () => {
+    const clock = manualClock('2030-08-01T00:00:00.000Z');
+    const store = h.store({ now: clock.now, eventTtlSeconds: 60 });
+    expect(await store.isEventProcessed('evt-check')).toBe(false);
+    expect(await rawEventDoc('evt-check')).toBeUndefined();
+    expect(await store.markEventProcessed('evt-check')).toBe(true);
+    expect(await store.isEventProcessed('evt-check')).toBe(true);
+    clock.advance(61_000);
+    expect(await store.isEventProcessed('evt-check')).toBe(false);
+    expect(await store.markEventProcessed('evt-check')).toBe(true);
+    expect(await store.isEventProcessed('evt-check')).toBe(true);
+  });
+
   it('rejects an empty event id', async () => {
     await expect(h.store().markEventProcessed('')).rejects.toThrow(/event id must not be empty/);
+    await expect(h.store().isEventProcessed('')).rejects.toThrow(/event id must not be empty/);
   });
 });

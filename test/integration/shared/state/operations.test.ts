@@ -146,6 +146,85 @@ describe('operation records', () => {
     );
   });
 
+  describe('recordApproval is conditional: only an operation awaiting approval, only one answer', () => {
+    const approval = (by: string, decision: 'approve' | 'reject') => ({
+      by,
+      at: '2030-03-01T02:00:00.000Z',
+      decision,
+    });
+
+    it.each(['Pending', 'Running', 'Succeeded', 'Failed', 'Rejected', 'Recorded'] as const)(
+      'refuses an operation that is %s with a 409 and writes nothing',
+      async (status) => {
+        const id = operationId('ops', `not-waiting-${status.toLowerCase()}`);
+        await store.createOperation({ id, kind: 'apply', trigger: 'event', status });
+        const refused = store.recordApproval(id, approval('bob', 'approve'));
+        await expect(refused).rejects.toMatchObject({ code: 'Conflict', status: 409 });
+        await expect(refused).rejects.toThrow(`is ${status}, not waiting for approval`);
+        expect((await store.getOperation(id))?.value.approvals).toEqual([]);
+      },
+    );
+
+    it('refuses a second answer: the first one wins', async () => {
+      const id = operationId('ops', 'answered');
+      await store.createOperation({ id, kind: 'apply', trigger: 'event', status: 'AwaitingApproval' });
+      await store.recordApproval(id, approval('bob', 'approve'));
+      const refused = store.recordApproval(id, approval('carol', 'reject'));
+      await expect(refused).rejects.toMatchObject({ code: 'Conflict', status: 409 });
+      await expect(refused).rejects.toThrow(/already approved by bob .*no longer waiting for approval/);
+      expect((await store.getOperation(id))?.value.approvals.map((a) => a.by)).toEqual(['bob']);
+    });
+
+    it('of an approve and a reject racing from two clients, exactly one is recorded', async () => {
+      for (let round = 0; round < 5; round++) {
+        const id = operationId('ops', `race-${round}`);
+        await store.createOperation({ id, kind: 'apply', trigger: 'event', status: 'AwaitingApproval' });
+        const results = await Promise.allSettled([
+          h.store({ now: clock.now }, h.client()).recordApproval(id, approval('bob', 'approve')),
+          h.store({ now: clock.now }, h.client()).recordApproval(id, approval('carol', 'reject')),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected');
+        expect(refused?.status === 'rejected' ? refused.reason : undefined).toMatchObject({ status: 409 });
+        expect((await store.getOperation(id))?.value.approvals).toHaveLength(1);
+      }
+    });
+
+    it('an approve racing the timeout (the reconciler rejecting) is either recorded before it or refused', async () => {
+      for (let round = 0; round < 5; round++) {
+        const id = operationId('ops', `timeout-${round}`);
+        await store.createOperation({ id, kind: 'apply', trigger: 'event', status: 'AwaitingApproval' });
+        const [approve] = await Promise.allSettled([
+          h.store({ now: clock.now }, h.client()).recordApproval(id, approval('bob', 'approve')),
+          h
+            .store({ now: clock.now }, h.client())
+            .updateOperation(id, (op) => ({ ...op, status: 'Rejected', error: { code: 'Rejected', message: 'late' } })),
+        ]);
+        const stored = (await store.getOperation(id))?.value;
+        expect(stored?.status).toBe('Rejected');
+        // Refused (409) and nothing recorded, or recorded while the operation was still waiting.
+        if (approve.status === 'rejected') {
+          expect(approve.reason).toMatchObject({ status: 409 });
+          expect(stored?.approvals).toEqual([]);
+        } else {
+          expect(stored?.approvals.map((a) => a.by)).toEqual(['bob']);
+        }
+      }
+    });
+
+    it('withdrawApproval takes an answer back, so the operation can be answered again', async () => {
+      const id = operationId('ops', 'withdrawn');
+      await store.createOperation({ id, kind: 'apply', trigger: 'event', status: 'AwaitingApproval' });
+      await store.recordApproval(id, approval('bob', 'approve'));
+      const back = await store.withdrawApproval(id, approval('bob', 'approve'));
+      expect(back.value.approvals).toEqual([]);
+      const none = await store.withdrawApproval(id, approval('bob', 'approve'));
+      expect(none.etag).toBe(back.etag);
+      const again = await store.recordApproval(id, approval('carol', 'reject'));
+      expect(again.value.approvals.map((a) => a.decision)).toEqual(['reject']);
+    });
+  });
+
   it('lists a profile’s operations newest first, bounded, without other profiles’ operations', async () => {
     const c = manualClock('2031-01-01T00:00:00.000Z');
     const s = h.store({ now: c.now });
