@@ -10,8 +10,8 @@ import type { RpcBindingInfo, RpcFunctionMetadata, RpcLogCategory, RpcLogLevel }
 import { isRecord } from './rpc.js';
 
 export const CORE_MODULE_NAME = '@azure/functions-core';
-export const WORKER_VERSION = '3.12.0-fleetmesh-local';
-export const HOST_VERSION = '4.1040.0-fleetmesh-local';
+export const WORKER_VERSION = '3.12.0-local-host';
+export const HOST_VERSION = '4.1040.0-local-host';
 
 export type FunctionCallback = (...args: unknown[]) => unknown;
 export type HookCallback = (context: Record<string, unknown>) => unknown;

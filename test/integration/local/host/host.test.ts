@@ -123,6 +123,15 @@ describe('HTTP triggers', () => {
     expect(await defaults.text()).toBe('defaults POST');
   });
 
+  it('reports a generic local host version on /admin/host/status (master key only)', async () => {
+    expect((await fetch(`${host.url}/admin/host/status`)).status).toBe(401);
+    const res = await fetch(`${host.url}/admin/host/status`, { headers: { 'x-functions-key': KEYS.masterKey } });
+    expect(res.status).toBe(200);
+    const body = z.object({ state: z.string(), version: z.string() }).parse(await json(res));
+    expect(body.state).toBe('Running');
+    expect(body.version).toMatch(/^4\.\d+\.\d+-local-host$/);
+  });
+
   it('answers 500 when a handler throws and logs one structured line per invocation', async () => {
     expect((await fetch(`${host.url}/api/throws`)).status).toBe(500);
     const line = await waitFor('the invocation log line of throws', () => {
