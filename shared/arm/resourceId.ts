@@ -90,6 +90,19 @@ export function isScopeOf(scope: string, id: string): boolean {
   return r === s || r.startsWith(`${s}/`) || s === '/';
 }
 
+/**
+ * For a role assignment ARM listed at `id` (`atScope()`/`assignedTo` at a VNet): true when its `scope` covers `id`.
+ * An assignment at a management group (`/providers/Microsoft.Management/managementGroups/...`) covers every resource
+ * of the subscriptions under it; which ones fleetmesh cannot tell from the ids, but ARM returns it at `id` only when
+ * it applies there, so it is taken as covering `id`.
+ */
+export function assignmentCovers(scope: string, id: string): boolean {
+  return (
+    isScopeOf(scope, id) ||
+    /^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/.test(normalizeResourceId(scope))
+  );
+}
+
 /** The parent id: a subnet's VNet, a member's fleet. Undefined for a top-level resource. */
 export function parentResourceId(id: string): string | undefined {
   const parsed = parseResourceId(id);

@@ -3,8 +3,8 @@
  * stays pending with a 403 `AuthorizationFailed` on `Microsoft.Network/virtualNetworks/subnets/read` (reference §4).
  *
  * The identity is `clusterPrincipalId(cluster)` (system-assigned, else the first user-assigned). It has what it needs
- * on a VNet when one of its role assignments, at the VNet or any scope above it (`isScopeOf`), is for a role that
- * grants both `Microsoft.Network/virtualNetworks/subnets/read` and `.../subnets/join/action`: Network Contributor,
+ * on a VNet when one of its role assignments, at the VNet or any scope above it (`assignmentCovers`: a management
+ * group counts), is for a role that grants both `Microsoft.Network/virtualNetworks/subnets/read` and `.../subnets/join/action`: Network Contributor,
  * Contributor or Owner (known), or a role whose definition has a permission block whose `actions` match both
  * (wildcards such as `Microsoft.Network/*` or `*` count, case-insensitively) and whose `notActions` match neither.
  * Assignment conditions are not evaluated.
@@ -13,10 +13,10 @@
  * itself (an idempotent, deterministic role assignment). When the role assignments could not be read, the same
  * warning is given (the grant is harmless if the role was there after all), with the read failure in the message.
  */
-import { BuiltInRoles, isScopeOf, roleDefinitionGuid, tryParseResourceId } from '../../arm/resourceId.js';
+import { assignmentCovers, BuiltInRoles, roleDefinitionGuid, tryParseResourceId } from '../../arm/resourceId.js';
 import { clusterPrincipalId, type RoleAssignment, type RoleDefinition } from '../../models/index.js';
 import { missingText, type MemberView, type PreflightContext } from './context.js';
-import { clusterVnetIds, principalKey, ROLES_GRANTING_SUBNET_JOIN } from './snapshot.js';
+import { assignmentScope, clusterVnetIds, principalKey, ROLES_GRANTING_SUBNET_JOIN } from './snapshot.js';
 import type { PreflightFinding, PreflightSnapshot } from './types.js';
 
 export const SUBNET_ACTIONS = [
@@ -44,15 +44,6 @@ export function actionMatches(pattern: string, action: string): boolean {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${source}$`, 'i').test(action);
-}
-
-/** The scope of an assignment: its `scope`, else the part of its id before `/providers/Microsoft.Authorization/...`. */
-export function assignmentScope(assignment: RoleAssignment): string | undefined {
-  if (assignment.scope) return assignment.scope;
-  const marker = '/providers/microsoft.authorization/roleassignments/';
-  const at = assignment.id.toLowerCase().lastIndexOf(marker);
-  if (at < 0) return undefined;
-  return at === 0 ? '/' : assignment.id.slice(0, at);
 }
 
 function identityFindings(snapshot: PreflightSnapshot, view: MemberView): PreflightFinding[] {
@@ -97,7 +88,9 @@ function hasSubnetJoin(snapshot: PreflightSnapshot, assignments: readonly RoleAs
   return assignments.some((assignment) => {
     const scope = assignmentScope(assignment);
     return (
-      scope !== undefined && isScopeOf(scope, vnetId) && roleGrantsSubnetJoin(snapshot, assignment.roleDefinitionId)
+      scope !== undefined &&
+      assignmentCovers(scope, vnetId) &&
+      roleGrantsSubnetJoin(snapshot, assignment.roleDefinitionId)
     );
   });
 }

@@ -15,9 +15,19 @@
  * because every requested id comes back either as a resource or as a ReadFailure, and neither is requested again.
  *
  * Role definitions of Network Contributor, Contributor and Owner are never requested: their permissions are known
- * (all three grant subnet read and join).
+ * (all three grant subnet read and join). The others are read under the member VNet the assignment applies to
+ * (`{vnetId}/providers/Microsoft.Authorization/roleDefinitions/{guid}`), not at the subscription-level id the
+ * assignment names: ARM authorises a role definition GET at the scope in its URL, and the app holds Reader on member
+ * VNets only (infra/config/rbac.json), nothing at the subscription.
  */
-import { normalizeResourceId, parentResourceId, roleDefinitionGuid, tryParseResourceId } from '../../arm/resourceId.js';
+import {
+  assignmentCovers,
+  isScopeOf,
+  normalizeResourceId,
+  parentResourceId,
+  roleDefinitionGuid,
+  tryParseResourceId,
+} from '../../arm/resourceId.js';
 import { BuiltInRoles } from '../../arm/resourceId.js';
 import {
   clusterPrincipalId,
@@ -46,7 +56,10 @@ export interface ResourceRequest {
   readonly routeTables: readonly string[];
   /** List the principal's assignments at each scope (its clusters' VNets) and store them all under the principal. */
   readonly roleAssignments: readonly { readonly principalId: string; readonly scopes: readonly string[] }[];
-  /** Full role definition ids, as the assignments reference them. */
+  /**
+   * Role definition ids to read, under the member VNet the assignment applies to (see `roleDefinitionReadId`); the
+   * last segment is the role definition GUID.
+   */
   readonly roleDefinitions: readonly string[];
 }
 
@@ -126,7 +139,8 @@ export function requiredResources(snapshot: PreflightSnapshot): ResourceRequest 
   const nsgs = new Set<string>();
   const routeTables = new Set<string>();
   const assignmentScopes = new Map<string, Set<string>>();
-  const definitions = new Set<string>();
+  /** Role definition GUID → the id to read it at (the first member VNet that needs it). */
+  const definitions = new Map<string, string>();
 
   for (const member of s.members) {
     const clusterId = member.properties.clusterResourceId;
@@ -164,8 +178,9 @@ export function requiredResources(snapshot: PreflightSnapshot): ResourceRequest 
     }
     for (const assignment of assignments) {
       const guid = roleDefinitionGuid(assignment.roleDefinitionId);
-      if (ROLES_GRANTING_SUBNET_JOIN.includes(guid)) continue;
-      if (!known('roleDefinition', assignment.roleDefinitionId)) definitions.add(assignment.roleDefinitionId);
+      if (ROLES_GRANTING_SUBNET_JOIN.includes(guid) || definitions.has(guid)) continue;
+      if (!known('roleDefinition', assignment.roleDefinitionId))
+        definitions.set(guid, roleDefinitionReadId(assignment, vnetIds));
     }
   }
   return {
@@ -176,8 +191,31 @@ export function requiredResources(snapshot: PreflightSnapshot): ResourceRequest 
     roleAssignments: [...assignmentScopes.entries()]
       .map(([principalId, scopes]) => ({ principalId, scopes: uniqueSorted(scopes) }))
       .sort((a, b) => compareText(a.principalId, b.principalId)),
-    roleDefinitions: uniqueSorted(definitions),
+    roleDefinitions: uniqueSorted(definitions.values()),
   };
+}
+
+/** The scope of an assignment: its `scope`, else the part of its id before `/providers/Microsoft.Authorization/...`. */
+export function assignmentScope(assignment: RoleAssignment): string | undefined {
+  if (assignment.scope) return assignment.scope;
+  const marker = '/providers/microsoft.authorization/roleassignments/';
+  const at = assignment.id.toLowerCase().lastIndexOf(marker);
+  if (at < 0) return undefined;
+  return at === 0 ? '/' : assignment.id.slice(0, at);
+}
+
+/**
+ * Where to read the role definition of an assignment listed at one of the cluster's VNets: under the VNet it applies
+ * to (assigned at or above it), or at its own scope when it lies inside the VNet (a subnet). The assignment's
+ * subscription-level id is kept only when it relates to none of the VNets.
+ */
+export function roleDefinitionReadId(assignment: RoleAssignment, vnetIds: readonly string[]): string {
+  const scope = assignmentScope(assignment);
+  if (scope === undefined) return assignment.roleDefinitionId;
+  const vnetId = vnetIds.find((id) => assignmentCovers(scope, id) || isScopeOf(id, scope));
+  if (vnetId === undefined) return assignment.roleDefinitionId;
+  const at = isScopeOf(vnetId, scope) ? scope : vnetId;
+  return `${at.replace(/\/+$/, '')}/providers/Microsoft.Authorization/roleDefinitions/${roleDefinitionGuid(assignment.roleDefinitionId)}`;
 }
 
 export function isRequestEmpty(request: ResourceRequest): boolean {

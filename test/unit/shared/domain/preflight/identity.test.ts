@@ -27,6 +27,7 @@ function eastIdentityFindings(
 
 const east = principalOf('east');
 const rg = `/subscriptions/${SUB}/resourceGroups/rg-net`;
+const MANAGEMENT_GROUP = '/providers/Microsoft.Management/managementGroups/platform';
 
 describe('cluster identity needs subnet read + join on its VNet', () => {
   it.each<[string, RoleAssignment[], RoleDefinition[]]>([
@@ -38,6 +39,11 @@ describe('cluster identity needs subnet read + join on its VNet', () => {
       [],
     ],
     ['Network Contributor at the root scope', [roleAssignment(east, '/', BuiltInRoles.networkContributor)], []],
+    [
+      'Network Contributor on a management group (ARM lists it at the VNet only when it applies there)',
+      [roleAssignment(east, MANAGEMENT_GROUP, BuiltInRoles.networkContributor)],
+      [],
+    ],
     ['Contributor on the resource group', [roleAssignment(east, rg, BuiltInRoles.contributor)], []],
     ['Owner on the VNet', [roleAssignment(east, EAST_VNET, BuiltInRoles.owner)], []],
     [

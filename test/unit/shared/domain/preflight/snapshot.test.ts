@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BuiltInRoles, normalizeResourceId, roleDefinitionId } from '../../../../../shared/arm/resourceId.js';
+import {
+  BuiltInRoles,
+  normalizeResourceId,
+  roleDefinitionGuid,
+  roleDefinitionId,
+} from '../../../../../shared/arm/resourceId.js';
 import {
   addToSnapshot,
   clusterSubnetIds,
@@ -13,6 +18,7 @@ import {
   type PreflightSnapshot,
   type ResourceRequest,
 } from '../../../../../shared/domain/preflight/index.js';
+import { roleDefinitionReadId } from '../../../../../shared/domain/preflight/snapshot.js';
 import {
   cluster,
   eastWest,
@@ -60,9 +66,11 @@ function fetchFrom(source: PreflightSnapshot, request: ResourceRequest, log: Res
       if (!found) failures.push({ kind, id, reason: '404 NotFound' });
       return found ? [found] : [];
     });
+  // Requested under a VNet (`{vnetId}/providers/Microsoft.Authorization/roleDefinitions/{guid}`); ARM answers with the
+  // definition whatever the scope in the URL, so match by GUID.
   const definitions = request.roleDefinitions.flatMap((id) => {
     const found = Object.values(source.roleDefinitions).find(
-      (d) => normalizeResourceId(d.id) === normalizeResourceId(id),
+      (d) => roleDefinitionGuid(d.id) === roleDefinitionGuid(id),
     );
     if (!found) failures.push({ kind: 'roleDefinition', id, reason: '404 NotFound' });
     return found ? [found] : [];
@@ -119,8 +127,9 @@ describe('gathering a snapshot with requiredResources', () => {
         networkSecurityGroups: [nsgIdOf('nsg-east')],
         routeTables: [routeTableIdOf('rt-east')],
         roleAssignments: [],
-        // Network Contributor is known and never requested; the custom role is.
-        roleDefinitions: [roleDefinitionId(SUB, CUSTOM)],
+        // Network Contributor is known and never requested; the custom role is, under the VNet it is assigned on
+        // (the app holds Reader there, and nothing at the subscription).
+        roleDefinitions: [`${vnetIdOf('vnet-west')}/providers/Microsoft.Authorization/roleDefinitions/${CUSTOM}`],
       },
     ]);
   });
@@ -155,6 +164,28 @@ describe('gathering a snapshot with requiredResources', () => {
     const principals = gather(source).rounds.flatMap((r) => r.roleAssignments.map((a) => a.principalId));
     expect(principals).not.toContain(undefined);
     expect(principals).toHaveLength(2);
+  });
+});
+
+describe('roleDefinitionReadId: where a role definition is read', () => {
+  const principal = principalOf('west');
+  const vnet = vnetIdOf('vnet-west');
+  const under = (scope: string) => `${scope}/providers/Microsoft.Authorization/roleDefinitions/${CUSTOM}`;
+
+  it.each([
+    ['assigned on the VNet: under the VNet', vnet, under(vnet)],
+    ['assigned at the subscription: under the VNet, not at the subscription', `/subscriptions/${SUB}`, under(vnet)],
+    ['assigned on a subnet: at the subnet', subnetIdOf('vnet-west', 'nodes'), under(subnetIdOf('vnet-west', 'nodes'))],
+    [
+      'assigned on a management group: under the VNet, not at the subscription',
+      '/providers/Microsoft.Management/managementGroups/platform',
+      under(vnet),
+    ],
+    ['assigned on another VNet: as the assignment names it', vnetIdOf('vnet-east'), roleDefinitionId(SUB, CUSTOM)],
+  ])('%s', (_label, scope, expected) => {
+    expect(roleDefinitionReadId(roleAssignment(principal, scope, CUSTOM), [vnet])).toBe(expected);
+    // Without `scope` on the assignment, its id says where it is.
+    expect(roleDefinitionReadId(roleAssignment(principal, scope, CUSTOM, false), [vnet])).toBe(expected);
   });
 });
 
