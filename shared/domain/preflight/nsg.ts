@@ -13,25 +13,26 @@
  *   member's subnet, reference §1.4);
  * - pod-to-pod: every protocol and port (service traffic between clusters; health checks).
  *
- * A rule's match against a flow is `full` (every packet of the flow), `partial` (some) or `none`, combining source
- * and destination addresses, protocol, destination ports and source ports (a source-port restriction is at most
- * partial: source ports are ephemeral). Addresses: CIDR or bare address containment over the union of the rule's
- * prefix and prefixes arrays; `*` and `Any` match everything; `VirtualNetwork` stands for the subnet's VNet address
- * space plus the address space of the VNets it is peered with (Connected, allowing VNet access); every other service tag
- * (`Internet`, `AzureLoadBalancer`, `AzureCloud`, …) matches no member traffic, and application security groups are
- * not evaluated (fleetmesh cannot see their NICs), so those rules are skipped.
+ * A flow is evaluated exactly, as a box over (source address, destination address, protocol, destination port,
+ * source port): rules (custom and default, in one list) are walked by priority, and each decides the part of the flow
+ * still undecided that it matches (Allow or Deny); the rest goes on to the next rule. Addresses: CIDR or bare address
+ * intervals from the union of the rule's prefix and prefixes arrays; `*` and `Any` match everything; `VirtualNetwork`
+ * stands for the subnet's VNet address space plus the address space of the VNets it is peered with (Connected,
+ * allowing VNet access); every other service tag (`Internet`, `AzureLoadBalancer`, `AzureCloud`, …) matches no member
+ * traffic, and application security groups are not evaluated (fleetmesh cannot see their NICs), so those rules are
+ * skipped. IPv4 prefixes are only paired with IPv4 prefixes, IPv6 with IPv6.
  *
- * Rules (custom and default, in one list) are walked by priority: the first `full` match decides (Allow or Deny); a
- * `partial` Deny met before that is remembered. Outcome: denied → **error**; allowed but part of the flow denied by
- * an earlier partial Deny → **warning**; allowed → nothing. When an NSG carries no `defaultSecurityRules`, Azure's
- * defaults are assumed (AllowVnetInBound / AllowAzureLoadBalancerInBound / DenyAllInBound and the outbound
+ * Outcome per flow: all of it denied → **error**; part of it denied (one protocol, some ports, some addresses, some
+ * source ports) → **warning**; all allowed → nothing. So the usual "allow TCP and UDP from the peer, then deny all"
+ * layout gives a warning for what it leaves out (ICMP), not an error. When an NSG carries no `defaultSecurityRules`,
+ * Azure's defaults are assumed (AllowVnetInBound / AllowAzureLoadBalancerInBound / DenyAllInBound and the outbound
  * equivalents). NSGs on network interfaces (AKS's own node NSG) are not read: only subnet NSGs are checked.
  *
  * One finding per (NSG, member, peer, direction), naming the blocked flows and the deciding rules.
  */
 import { normalizeResourceId } from '../../arm/resourceId.js';
 import type { NetworkSecurityGroup, SecurityRule } from '../../models/index.js';
-import { coverage, parsePrefix, type Coverage, type IpRange } from '../cidr.js';
+import { parsePrefix, type IpFamily, type IpRange } from '../cidr.js';
 import { compareText } from '../order.js';
 import { missingText, type MemberView, type PreflightContext, type SubnetView } from './context.js';
 import { forEachKnownPair, membersConnected, virtualNetworkTagRanges } from './network.js';
@@ -63,14 +64,15 @@ export const AZURE_DEFAULT_SECURITY_RULES: readonly SecurityRule[] = [
   defaultRule('DenyAllOutBound', 65500, 'Outbound', 'Deny', '*', '*'),
 ];
 
-export type Match = Coverage;
-
 export interface Verdict {
-  readonly outcome: 'allowed' | 'denied';
-  /** The rule that decided (undefined only if no rule matched at all: treated as denied). */
-  readonly rule?: SecurityRule;
-  /** A Deny rule that matched part of the flow before the deciding Allow. */
-  readonly partialDeny?: SecurityRule;
+  /** `allowed`: every packet of the flow; `denied`: none; `partly`: some packets are denied. */
+  readonly outcome: 'allowed' | 'partly' | 'denied';
+  /** The rules that allowed part or all of the flow, in evaluation order. */
+  readonly allowedBy: readonly SecurityRule[];
+  /** The rules that denied part or all of the flow, in evaluation order (a part no rule matched is denied too). */
+  readonly deniedBy: readonly SecurityRule[];
+  /** True when the rules cut the flow into more pieces than are evaluated exactly; the outcome is then `partly`. */
+  readonly indeterminate?: true;
 }
 
 export function checkNetworkSecurityGroups(context: PreflightContext): PreflightFinding[] {
@@ -100,7 +102,13 @@ export function effectiveRules(nsg: NetworkSecurityGroup, direction: Direction):
     .sort((x, y) => x.priority - y.priority || compareText(x.name, y.name));
 }
 
-/** Walks `rules` (already in priority order) for one flow from `source` to `destination`. */
+/**
+ * Walks `rules` (already in priority order) for one flow from `source` to `destination`, exactly: the flow is a box
+ * over (source address, destination address, protocol, destination port, source port); each rule decides the part of
+ * what is still undecided that it matches, and the rest goes on to the next rule. So two Allow rules that together
+ * cover the flow allow all of it even when a Deny-all follows, and a Deny of one protocol denies only that part.
+ * `source` and `destination` must be of the same address family.
+ */
 export function evaluateFlow(
   rules: readonly SecurityRule[],
   flow: MeshFlow,
@@ -108,33 +116,105 @@ export function evaluateFlow(
   destination: IpRange,
   virtualNetwork: readonly IpRange[],
 ): Verdict {
-  let partialDeny: SecurityRule | undefined;
+  let undecided: Box[] = [flowBox(flow, source, destination)];
+  const allowedBy: SecurityRule[] = [];
+  const deniedBy: SecurityRule[] = [];
   for (const rule of rules) {
-    const match = ruleMatch(rule, flow, source, destination, virtualNetwork);
-    if (match === 'full') {
-      if (rule.access === 'Deny') return { outcome: 'denied', rule };
-      return partialDeny ? { outcome: 'allowed', rule, partialDeny } : { outcome: 'allowed', rule };
+    if (undecided.length === 0) break;
+    let matched = false;
+    for (const ruleBox of ruleBoxes(rule, source.family, virtualNetwork)) {
+      const rest: Box[] = [];
+      for (const piece of undecided) {
+        const overlap = intersect(piece, ruleBox);
+        if (!overlap) {
+          rest.push(piece);
+          continue;
+        }
+        matched = true;
+        rest.push(...subtract(piece, overlap));
+      }
+      undecided = rest;
     }
-    if (match === 'partial' && rule.access === 'Deny' && partialDeny === undefined) partialDeny = rule;
+    if (matched) (rule.access === 'Deny' ? deniedBy : allowedBy).push(rule);
+    if (undecided.length > MAX_PIECES) return { outcome: 'partly', allowedBy, deniedBy, indeterminate: true };
   }
-  return { outcome: 'denied' };
+  const deniedSome = deniedBy.length > 0 || undecided.length > 0;
+  const outcome = !deniedSome ? 'allowed' : allowedBy.length === 0 ? 'denied' : 'partly';
+  return { outcome, allowedBy, deniedBy };
 }
 
-/** How much of the flow a rule matches. */
-export function ruleMatch(
-  rule: SecurityRule,
-  flow: MeshFlow,
-  source: IpRange,
-  destination: IpRange,
-  virtualNetwork: readonly IpRange[],
-): Match {
-  return combine([
-    addressMatch(listOf(rule.sourceAddressPrefix, rule.sourceAddressPrefixes), source, virtualNetwork),
-    addressMatch(listOf(rule.destinationAddressPrefix, rule.destinationAddressPrefixes), destination, virtualNetwork),
-    protocolMatch(rule.protocol, flow),
-    destinationPortMatch(listOf(rule.destinationPortRange, rule.destinationPortRanges), flow),
-    sourcePortMatch(listOf(rule.sourcePortRange, rule.sourcePortRanges)),
-  ]);
+/** A closed interval of one dimension. */
+type Span = readonly [bigint, bigint];
+const DIMENSIONS = ['source', 'destination', 'protocol', 'destinationPort', 'sourcePort'] as const;
+type Dimension = (typeof DIMENSIONS)[number];
+/** A part of a flow: source address, destination address, protocol number, destination port, source port. */
+type Box = Readonly<Record<Dimension, Span>>;
+
+/** A bound on the undecided pieces of one flow, so a pathological rule set cannot make preflight run away. */
+const MAX_PIECES = 20_000;
+const ANY_PROTOCOL: Span = [0n, 255n];
+/** Port 0 is reserved: no flow uses it, so a rule list covering 1-65535 covers every port. */
+const EVERY_PORT: Span = [1n, 65535n];
+const PROTOCOL_NUMBERS: Readonly<Record<string, bigint>> = { icmp: 1n, tcp: 6n, udp: 17n, esp: 50n, ah: 51n };
+
+function flowBox(flow: MeshFlow, source: IpRange, destination: IpRange): Box {
+  return {
+    source: [source.first, source.last],
+    destination: [destination.first, destination.last],
+    protocol: flow.protocol === 'Tcp' ? [6n, 6n] : ANY_PROTOCOL,
+    destinationPort: flow.port === 'all' ? EVERY_PORT : [BigInt(flow.port), BigInt(flow.port)],
+    sourcePort: EVERY_PORT,
+  };
+}
+
+/** The rule as a union of boxes (none when it can match no member traffic of this address family). */
+function ruleBoxes(rule: SecurityRule, family: IpFamily, virtualNetwork: readonly IpRange[]): Box[] {
+  const spans: Readonly<Record<Dimension, readonly Span[]>> = {
+    source: addressSpans(listOf(rule.sourceAddressPrefix, rule.sourceAddressPrefixes), family, virtualNetwork),
+    destination: addressSpans(
+      listOf(rule.destinationAddressPrefix, rule.destinationAddressPrefixes),
+      family,
+      virtualNetwork,
+    ),
+    protocol: protocolSpans(rule.protocol),
+    destinationPort: portSpans(listOf(rule.destinationPortRange, rule.destinationPortRanges)),
+    sourcePort: portSpans(listOf(rule.sourcePortRange, rule.sourcePortRanges)),
+  };
+  let boxes: Box[] = [
+    {
+      source: EVERY_PORT,
+      destination: EVERY_PORT,
+      protocol: ANY_PROTOCOL,
+      destinationPort: EVERY_PORT,
+      sourcePort: EVERY_PORT,
+    },
+  ];
+  for (const d of DIMENSIONS) boxes = boxes.flatMap((box) => spans[d].map((span) => ({ ...box, [d]: span })));
+  return boxes;
+}
+
+function intersect(a: Box, b: Box): Box | undefined {
+  let overlap = a;
+  for (const d of DIMENSIONS) {
+    const first = a[d][0] > b[d][0] ? a[d][0] : b[d][0];
+    const last = a[d][1] < b[d][1] ? a[d][1] : b[d][1];
+    if (first > last) return undefined;
+    overlap = { ...overlap, [d]: [first, last] };
+  }
+  return overlap;
+}
+
+/** `box` minus `inner` (a box inside it), as at most ten disjoint boxes. */
+function subtract(box: Box, inner: Box): Box[] {
+  const pieces: Box[] = [];
+  let current = box;
+  for (const d of DIMENSIONS) {
+    const [outer, cut] = [current[d], inner[d]];
+    if (outer[0] < cut[0]) pieces.push({ ...current, [d]: [outer[0], cut[0] - 1n] });
+    if (cut[1] < outer[1]) pieces.push({ ...current, [d]: [cut[1] + 1n, outer[1]] });
+    current = { ...current, [d]: cut };
+  }
+  return pieces;
 }
 
 function pairFinding(
@@ -151,9 +231,15 @@ function pairFinding(
   for (const subnet of subnets) {
     const vnetTag = virtualNetworkTagRanges(subnet.vnet, context.snapshot.virtualNetworks);
     for (const flow of MESH_FLOWS) {
-      const outcome = worstVerdict(rules, flow, subnet, peer, direction, vnetTag);
-      if (outcome?.kind === 'denied') denied.add(`${flow.description} by ${ruleText(outcome.rule)}`);
-      if (outcome?.kind === 'partly') partly.add(`part of ${flow.description} by ${ruleText(outcome.rule)}`);
+      const verdict = worstVerdict(rules, flow, subnet, peer, direction, vnetTag);
+      if (verdict?.outcome === 'denied') denied.add(`${flow.description} by ${rulesText(verdict.deniedBy)}`);
+      if (verdict?.outcome === 'partly') {
+        partly.add(
+          verdict.indeterminate
+            ? `possibly part of ${flow.description}: the rules split it into too many parts to evaluate exactly`
+            : `part of ${flow.description} by ${rulesText(verdict.deniedBy)}`,
+        );
+      }
     }
   }
   if (denied.size === 0 && partly.size === 0) return undefined;
@@ -188,8 +274,7 @@ function subnetsByNsg(
   return [...groups.values()];
 }
 
-type Worst = { kind: 'denied'; rule: SecurityRule | undefined } | { kind: 'partly'; rule: SecurityRule };
-
+/** The worst verdict over the subnet's prefixes and the peer's prefixes of the same family (IPv4 to IPv6 is no flow). */
 function worstVerdict(
   rules: readonly SecurityRule[],
   flow: MeshFlow,
@@ -197,14 +282,15 @@ function worstVerdict(
   peer: MemberView,
   direction: Direction,
   vnetTag: readonly IpRange[],
-): Worst | undefined {
-  let partly: Worst | undefined;
+): Verdict | undefined {
+  let partly: Verdict | undefined;
   for (const own of subnet.prefixes) {
     for (const remote of peer.prefixes) {
+      if (own.family !== remote.family) continue;
       const [source, destination] = direction === 'Inbound' ? [remote, own] : [own, remote];
       const verdict = evaluateFlow(rules, flow, source, destination, vnetTag);
-      if (verdict.outcome === 'denied') return { kind: 'denied', rule: verdict.rule };
-      if (verdict.partialDeny && !partly) partly = { kind: 'partly', rule: verdict.partialDeny };
+      if (verdict.outcome === 'denied') return verdict;
+      if (verdict.outcome === 'partly') partly ??= verdict;
     }
   }
   return partly;
@@ -236,82 +322,54 @@ function nsgOf(context: PreflightContext, subnet: SubnetView): NetworkSecurityGr
   return id ? context.snapshot.networkSecurityGroups[normalizeResourceId(id)] : undefined;
 }
 
-function addressMatch(texts: readonly string[], target: IpRange, virtualNetwork: readonly IpRange[]): Match {
-  const ranges: IpRange[] = [];
+/** Address texts to spans of one family: `*`/`Any` is every address, `VirtualNetwork` the tag's ranges. */
+function addressSpans(texts: readonly string[], family: IpFamily, virtualNetwork: readonly IpRange[]): Span[] {
+  const spans: Span[] = [];
   for (const text of texts) {
     const lower = text.trim().toLowerCase();
-    if (lower === '*' || lower === 'any') return 'full';
-    if (lower === 'virtualnetwork') {
-      ranges.push(...virtualNetwork);
-      continue;
-    }
-    const range = parsePrefix(text);
-    if (range) ranges.push(range);
+    if (lower === '*' || lower === 'any') return [[0n, family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n]];
+    const ranges = lower === 'virtualnetwork' ? virtualNetwork : [parsePrefix(text)];
+    for (const range of ranges) if (range?.family === family) spans.push([range.first, range.last]);
   }
-  return coverage(ranges, target);
+  return spans;
 }
 
-function protocolMatch(protocol: string, flow: MeshFlow): Match {
-  const lower = protocol.toLowerCase();
-  if (lower === '*' || lower === 'any') return 'full';
-  if (flow.protocol === '*') return 'partial';
-  return lower === flow.protocol.toLowerCase() ? 'full' : 'none';
+/** `*`/`Any` is every protocol; a named one its IANA number; anything else matches nothing. */
+function protocolSpans(protocol: string): Span[] {
+  const lower = protocol.trim().toLowerCase();
+  if (lower === '*' || lower === 'any') return [ANY_PROTOCOL];
+  const number = PROTOCOL_NUMBERS[lower];
+  return number === undefined ? [] : [[number, number]];
 }
 
-const ALL_PORTS = { first: 1, last: 65535 };
-
-function destinationPortMatch(texts: readonly string[], flow: MeshFlow): Match {
-  const ranges = portRanges(texts);
-  const port = flow.port;
-  if (port === 'all') return portCoverage(ranges);
-  return ranges.some((r) => r.first <= port && port <= r.last) ? 'full' : 'none';
-}
-
-function sourcePortMatch(texts: readonly string[]): Match {
-  return portCoverage(portRanges(texts));
-}
-
-function portCoverage(ranges: readonly { first: number; last: number }[]): Match {
-  if (ranges.length === 0) return 'none';
-  const sorted = [...ranges].sort((x, y) => x.first - y.first);
-  let reach = ALL_PORTS.first - 1;
-  for (const r of sorted) {
-    if (r.first > reach + 1) break;
-    reach = Math.max(reach, r.last);
-  }
-  return reach >= ALL_PORTS.last ? 'full' : 'partial';
-}
-
-/** Port texts to ranges; an empty list (no restriction given) is every port. Unparseable texts are ignored. */
-function portRanges(texts: readonly string[]): { first: number; last: number }[] {
-  if (texts.length === 0) return [{ first: 0, last: 65535 }];
-  const ranges: { first: number; last: number }[] = [];
+/** Port texts to spans; an empty list (no restriction given) is every port. Unparseable texts are ignored. */
+function portSpans(texts: readonly string[]): Span[] {
+  if (texts.length === 0) return [[0n, 65535n]];
+  const spans: Span[] = [];
   for (const text of texts) {
     const t = text.trim().toLowerCase();
     if (t === '*' || t === 'any') {
-      ranges.push({ first: 0, last: 65535 });
+      spans.push([0n, 65535n]);
       continue;
     }
     const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(t);
     if (!m?.[1]) continue;
-    const first = Number(m[1]);
-    const last = m[2] === undefined ? first : Number(m[2]);
-    if (first <= last && last <= 65535) ranges.push({ first, last });
+    const first = BigInt(m[1]);
+    const last = m[2] === undefined ? first : BigInt(m[2]);
+    if (first <= last && last <= 65535n) spans.push([first, last]);
   }
-  return ranges;
-}
-
-function combine(matches: readonly Match[]): Match {
-  if (matches.includes('none')) return 'none';
-  return matches.every((m) => m === 'full') ? 'full' : 'partial';
+  return spans;
 }
 
 function listOf(single: string | undefined, many: readonly string[] | undefined): string[] {
   return [...(single ? [single] : []), ...(many ?? [])].filter((t) => t.trim() !== '');
 }
 
-function ruleText(rule: SecurityRule | undefined): string {
-  return rule ? `rule '${rule.name}' (priority ${rule.priority})` : 'no matching rule';
+/** The denying rules; an empty list means the part no rule matched (denied by Azure's implicit default). */
+function rulesText(rules: readonly SecurityRule[]): string {
+  if (rules.length === 0) return 'no matching rule';
+  const names = rules.map((rule) => `'${rule.name}' (priority ${rule.priority})`);
+  return `${rules.length === 1 ? 'rule' : 'rules'} ${names.join(', ')}`;
 }
 
 function defaultRule(

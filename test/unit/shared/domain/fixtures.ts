@@ -150,6 +150,8 @@ export function cluster(name: string, options: ClusterOptions = {}): ManagedClus
 export interface SubnetSpec {
   name: string;
   prefix: string;
+  /** More prefixes (`addressPrefixes`), e.g. the IPv6 prefix of a dual-stack subnet. */
+  prefixes?: readonly string[];
   nsg?: string;
   routeTable?: string;
 }
@@ -168,6 +170,7 @@ export function vnet(
       id: subnetIdOf(name, s.name),
       name: s.name,
       addressPrefix: s.prefix,
+      ...(s.prefixes ? { addressPrefixes: [...s.prefixes] } : {}),
       ...(s.nsg ? { networkSecurityGroup: { id: nsgIdOf(s.nsg) } } : {}),
       ...(s.routeTable ? { routeTable: { id: routeTableIdOf(s.routeTable) } } : {}),
     })),

@@ -90,6 +90,56 @@ describe('NSG rules that block mesh traffic', () => {
     expect(summary(eastNsgFindings(rules))).toEqual([['nsg.inbound', 'error', 'east', 'west']]);
   });
 
+  it('allow TCP and UDP from the peer, then deny all → a warning for the rest (ICMP), not an error', () => {
+    const findings = eastNsgFindings([
+      securityRule({ name: 'tcp', priority: 100, access: 'Allow', protocol: 'Tcp', sourceAddressPrefix: WEST }),
+      securityRule({ name: 'udp', priority: 110, access: 'Allow', protocol: 'Udp', sourceAddressPrefix: WEST }),
+      securityRule({ name: 'deny-all', priority: 4000 }),
+    ]);
+    expect(summary(findings)).toEqual([['nsg.inbound', 'warning', 'east', 'west']]);
+    expect(findings[0]?.message).toContain("part of pod-to-pod traffic (any protocol, any port) by rule 'deny-all'");
+    expect(findings[0]?.message).not.toContain('TCP 2379');
+  });
+
+  it('two allows that each cover half of the peer’s pod subnet, then deny all → no finding', () => {
+    expect(
+      eastNsgFindings([
+        securityRule({
+          name: 'a',
+          priority: 100,
+          access: 'Allow',
+          sourceAddressPrefix: '',
+          sourceAddressPrefixes: ['10.2.0.0/24', '10.2.64.0/19'],
+        }),
+        securityRule({ name: 'b', priority: 110, access: 'Allow', sourceAddressPrefix: '10.2.96.0/19' }),
+        securityRule({ name: 'deny-all', priority: 4000 }),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('allows that leave half of the peer’s pod subnet out, then deny all → a warning naming the deny', () => {
+    const findings = eastNsgFindings([
+      securityRule({ name: 'a', priority: 100, access: 'Allow', sourceAddressPrefix: '10.2.0.0/24' }),
+      securityRule({ name: 'b', priority: 110, access: 'Allow', sourceAddressPrefix: '10.2.64.0/19' }),
+      securityRule({ name: 'deny-all', priority: 4000 }),
+    ]);
+    expect(summary(findings)).toEqual([['nsg.inbound', 'warning', 'east', 'west']]);
+    expect(findings[0]?.message).toContain(
+      "part of TCP 2379 (clustermesh-apiserver) by rule 'deny-all' (priority 4000)",
+    );
+  });
+
+  it('a flow denied by several rules names each of them', () => {
+    const findings = eastNsgFindings([
+      securityRule({ name: 'no-tcp', priority: 100, protocol: 'Tcp', sourceAddressPrefix: WEST }),
+      securityRule({ name: 'no-rest', priority: 200, sourceAddressPrefix: WEST }),
+    ]);
+    expect(summary(findings)).toEqual([['nsg.inbound', 'error', 'east', 'west']]);
+    expect(findings[0]?.message).toContain(
+      "pod-to-pod traffic (any protocol, any port) by rules 'no-tcp' (priority 100), 'no-rest' (priority 200)",
+    );
+  });
+
   it.each<[string, Partial<SecurityRule>, string]>([
     [
       'deny SSH only',
@@ -139,6 +189,67 @@ describe('NSG rules that block mesh traffic', () => {
     expect(findings[0]?.message).toContain('pod-to-pod traffic (any protocol, any port) by rule');
   });
 
+  it('dual stack: IPv4 and IPv6 allows, then deny all → no finding (an IPv4 prefix never talks to an IPv6 one)', () => {
+    const dual = (name: string, v4: string, v6: string, nsgName?: string) =>
+      [
+        `vnet-${name}`,
+        [`${v4}.0.0/16`, `${v6}::/48`],
+        [
+          { name: 'nodes', prefix: `${v4}.0.0/24`, prefixes: [`${v6}::/64`], ...(nsgName ? { nsg: nsgName } : {}) },
+          { name: 'pods', prefix: `${v4}.64.0/18`, prefixes: [`${v6}:1::/64`], ...(nsgName ? { nsg: nsgName } : {}) },
+        ],
+      ] as const;
+    const rules = [
+      securityRule({
+        name: 'v4',
+        priority: 100,
+        access: 'Allow',
+        sourceAddressPrefix: '10.0.0.0/8',
+        destinationAddressPrefix: '10.0.0.0/8',
+      }),
+      securityRule({
+        name: 'v6',
+        priority: 110,
+        access: 'Allow',
+        sourceAddressPrefix: 'fd00::/8',
+        destinationAddressPrefix: 'fd00::/8',
+      }),
+      securityRule({ name: 'deny-all', priority: 4000 }),
+      securityRule({ name: 'deny-all-out', priority: 4000, direction: 'Outbound' }),
+      securityRule({
+        name: 'v4-out',
+        priority: 100,
+        direction: 'Outbound',
+        access: 'Allow',
+        sourceAddressPrefix: '10.0.0.0/8',
+        destinationAddressPrefix: '10.0.0.0/8',
+      }),
+      securityRule({
+        name: 'v6-out',
+        priority: 110,
+        direction: 'Outbound',
+        access: 'Allow',
+        sourceAddressPrefix: 'fd00::/8',
+        destinationAddressPrefix: 'fd00::/8',
+      }),
+    ];
+    const build = (withV6Allows: boolean) =>
+      new MeshBuilder()
+        .vnet(...dual('east', '10.1', 'fd00:1', 'nsg-east'))
+        .vnet(...dual('west', '10.2', 'fd00:2'))
+        .peer('vnet-east', 'vnet-west')
+        .cluster({ name: 'east', vnet: 'vnet-east', nodeSubnet: 'nodes', podSubnet: 'pods' })
+        .cluster({ name: 'west', vnet: 'vnet-west', nodeSubnet: 'nodes', podSubnet: 'pods' })
+        .nsg(nsg('nsg-east', withV6Allows ? rules : rules.filter((r) => !r.name.startsWith('v6'))))
+        .snapshot();
+    expect(runPreflight(build(true)).findings).toEqual([]);
+    // Without the IPv6 allows, the IPv6 flows are denied: the check still looks at them.
+    expect(summary(runPreflight(build(false)).findings)).toEqual([
+      ['nsg.inbound', 'error', 'east', 'west'],
+      ['nsg.outbound', 'error', 'east', 'west'],
+    ]);
+  });
+
   it('an NSG on west denying east is reported on west with east as the peer', () => {
     const snapshot = eastWest({ westNsg: 'nsg-west' })
       .nsg(nsg('nsg-west', [securityRule({ name: 'deny-east', priority: 100, sourceAddressPrefix: '10.1.0.0/16' })]))
@@ -184,16 +295,61 @@ describe('evaluateFlow', () => {
   });
 
   it.each([
-    ['peer inside VirtualNetwork', '10.2.0.0/24', 'allowed', 'AllowVnetInBound'],
-    ['source outside VirtualNetwork', '10.9.0.0/24', 'denied', 'DenyAllInBound'],
-  ])('%s (%s) → %s by %s', (_, source, outcome, rule) => {
+    ['peer inside VirtualNetwork', '10.2.0.0/24', 'allowed', ['AllowVnetInBound'], []],
+    ['source outside VirtualNetwork', '10.9.0.0/24', 'denied', [], ['DenyAllInBound']],
+    ['source half inside VirtualNetwork', '10.1.128.0/17', 'allowed', ['AllowVnetInBound'], []],
+    ['source straddling VirtualNetwork', '10.0.0.0/15', 'partly', ['AllowVnetInBound'], ['DenyAllInBound']],
+  ])('%s (%s) → %s', (_, source, outcome, allowedBy, deniedBy) => {
     const verdict = evaluateFlow(inbound, apiserver, range(source), range('10.1.0.0/24'), vnetTag);
     expect(verdict.outcome).toBe(outcome);
-    expect(verdict.rule?.name).toBe(rule);
+    expect(verdict.allowedBy.map((r) => r.name)).toEqual(allowedBy);
+    expect(verdict.deniedBy.map((r) => r.name)).toEqual(deniedBy);
   });
 
   it('no matching rule at all is denied', () => {
-    expect(evaluateFlow([], pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag)).toEqual({ outcome: 'denied' });
+    expect(evaluateFlow([], pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag)).toEqual({
+      outcome: 'denied',
+      allowedBy: [],
+      deniedBy: [],
+    });
+  });
+
+  it('a part no rule matches is denied: allow TCP only, no other rule', () => {
+    const rules = [securityRule({ name: 'tcp', priority: 100, access: 'Allow', protocol: 'Tcp' })];
+    const verdict = evaluateFlow(rules, pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag);
+    expect(verdict).toMatchObject({ outcome: 'partly', deniedBy: [] });
+    expect(evaluateFlow(rules, apiserver, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag).outcome).toBe('allowed');
+  });
+
+  it('allows that together cover the flow win over a later deny-all, whatever their order', () => {
+    const rules = [
+      securityRule({ name: 'upper', priority: 100, access: 'Allow', sourceAddressPrefix: '10.2.128.0/17' }),
+      securityRule({ name: 'lower', priority: 110, access: 'Allow', sourceAddressPrefix: '10.2.0.0/17' }),
+      securityRule({ name: 'deny-all', priority: 4000 }),
+    ];
+    const verdict = evaluateFlow(rules, pods, range('10.2.0.0/16'), range('10.1.0.0/24'), vnetTag);
+    expect(verdict).toMatchObject({ outcome: 'allowed', deniedBy: [] });
+    expect(verdict.allowedBy.map((r) => r.name)).toEqual(['upper', 'lower']);
+  });
+
+  it('a rule that only matches what earlier rules decided takes no part', () => {
+    const rules = [
+      securityRule({ name: 'allow-all', priority: 100, access: 'Allow' }),
+      securityRule({ name: 'deny-west', priority: 200, sourceAddressPrefix: '10.2.0.0/16' }),
+    ];
+    expect(evaluateFlow(rules, pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag)).toMatchObject({
+      outcome: 'allowed',
+      deniedBy: [],
+    });
+  });
+
+  it('an IPv6 rule does not match an IPv4 flow', () => {
+    const rules = [securityRule({ name: 'v6', priority: 100, sourceAddressPrefix: 'fd00::/8' })];
+    expect(evaluateFlow(rules, pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag)).toEqual({
+      outcome: 'denied',
+      allowedBy: [],
+      deniedBy: [],
+    });
   });
 
   it('rules tied on priority are taken in name order', () => {
@@ -204,7 +360,11 @@ describe('evaluateFlow', () => {
       ]),
       'Inbound',
     );
-    expect(evaluateFlow(rules, pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag).rule?.name).toBe('a-allow');
+    expect(evaluateFlow(rules, pods, range('10.2.0.0/24'), range('10.1.0.0/24'), vnetTag)).toMatchObject({
+      outcome: 'allowed',
+      allowedBy: [{ name: 'a-allow' }],
+      deniedBy: [],
+    });
   });
 
   it('a port list covering every port is a full match for pod-to-pod', () => {
