@@ -5,13 +5,16 @@
  *   each side has a peering whose `remoteVirtualNetwork` is the other, with `peeringState` `Connected` and
  *   `allowVirtualNetworkAccess` not false. Peering is not transitive: A–B and B–C do not connect A and C.
  * - **address overlap**: two distinct VNets of the pair have no overlapping address space prefixes (IPv4 and IPv6).
+ * - **peering sync**: a Connected peering whose `peeringSyncLevel` is not `FullyInSync` routes only the remote address
+ *   space it last synced (`remoteAddressSpace`). A peer member prefix outside it is not routed: **error**; all of
+ *   them inside it (or no `remoteAddressSpace` to tell): **warning**, so the sync is done before it bites.
  *
  * Only members whose placement is fully known take part (the placement findings already cover the others).
  * Pairs are reported once, with `member` the first by name and `peerMember` the second.
  */
-import { normalizeResourceId, sameResourceId } from '../../arm/resourceId.js';
+import { normalizeResourceId, sameResourceId, tryParseResourceId } from '../../arm/resourceId.js';
 import type { VirtualNetwork, VirtualNetworkPeering } from '../../models/index.js';
-import { firstOverlap, type IpRange } from '../cidr.js';
+import { firstOverlap, rangeContains, type IpRange } from '../cidr.js';
 import { addressSpace, parseAll, vnetKey, type MemberView, type PreflightContext } from './context.js';
 import type { PreflightFinding } from './types.js';
 
@@ -25,6 +28,7 @@ export function checkFlatNetwork(context: PreflightContext): PreflightFinding[] 
         if (overlap) findings.push(overlapFinding(a, b, va, vb, overlap));
         const problems = peeringProblems(va, vb);
         if (problems.length > 0) findings.push(peeringFinding(a, b, va, vb, problems));
+        else findings.push(...syncFindings(a, b, va, vb), ...syncFindings(b, a, vb, va));
       }
     }
   });
@@ -133,4 +137,38 @@ function overlapFinding(
     message: `the address spaces of virtual networks '${va.name}' (member '${a.name}') and '${vb.name}' (member '${b.name}') overlap: ${ra.text} and ${rb.text}; pods and nodes of the two clusters cannot route to each other`,
     remediation: 'give every member virtual network a distinct, non-overlapping address space (re-address one of them)',
   };
+}
+
+/** Findings for `from`'s usable peerings to `to` that are not fully in sync (see the module comment). */
+function syncFindings(
+  self: MemberView,
+  peer: MemberView,
+  from: VirtualNetwork,
+  to: VirtualNetwork,
+): PreflightFinding[] {
+  const peerPrefixes = peer.subnets.filter((s) => vnetKey(s.vnet) === vnetKey(to)).flatMap((s) => s.prefixes);
+  return (from.virtualNetworkPeerings ?? [])
+    .filter((p) => sameResourceId(p.remoteVirtualNetwork?.id, to.id) && isUsablePeering(p))
+    .filter((p) => p.peeringSyncLevel !== undefined && p.peeringSyncLevel.toLowerCase() !== 'fullyinsync')
+    .map((p) => {
+      const synced = p.remoteAddressSpace?.addressPrefixes;
+      const known = synced !== undefined && synced.length > 0;
+      const ranges = parseAll(synced ?? []);
+      const unrouted = known ? peerPrefixes.filter((prefix) => !ranges.some((r) => rangeContains(r, prefix))) : [];
+      const state = `peering '${p.name}' of '${from.name}' to '${to.name}' is '${p.peeringSyncLevel ?? ''}'`;
+      const detail = !known
+        ? " and carries no remote address space, so whether member '" + peer.name + "' is routed cannot be told"
+        : unrouted.length > 0
+          ? `: the address space it routes (${synced.join(', ')}) leaves out ${unrouted.map((r) => r.text).join(', ')} of member '${peer.name}', so traffic from '${self.name}' to them is not routed`
+          : `; member '${peer.name}' is inside the address space it routes, but address space added to '${to.name}' later is not`;
+      return {
+        checkId: 'network.peeringSync',
+        severity: unrouted.length > 0 ? 'error' : 'warning',
+        member: self.name,
+        peerMember: peer.name,
+        resourceId: p.id,
+        message: `${state}${detail}`,
+        remediation: `sync the peering: az network vnet peering sync --resource-group ${tryParseResourceId(from.id)?.resourceGroup ?? '<resource group>'} --vnet-name ${from.name} --name ${p.name} (and the peering of '${to.name}' if it is not in sync either)`,
+      } satisfies PreflightFinding;
+    });
 }

@@ -42,6 +42,11 @@ export const CheckIds = [
   'network.peering',
   /** error (pair): the two members' distinct VNets have overlapping address spaces. */
   'network.addressOverlap',
+  /**
+   * error or warning (pair): a Connected peering is not `FullyInSync`: error when `peerMember`'s prefixes are outside
+   * the remote address space it routes, warning otherwise.
+   */
+  'network.peeringSync',
   /** error: an NSG on a member subnet could not be read. */
   'nsg.unreadable',
   /** error (denied) or warning (partly denied) (pair): an NSG on `member`'s subnet blocks traffic from `peerMember`. */

@@ -220,3 +220,74 @@ describe('placement data that is missing or wrong', () => {
     expect(findings[0]?.message).toContain('has no usable address prefix');
   });
 });
+
+describe('flat network: peering sync', () => {
+  /** east/west where east's peering to west has the given sync level and remote address space. */
+  function eastPeeringToWest(
+    syncLevel: string,
+    remoteAddressSpace: string[] | undefined,
+    westPods = '10.2.64.0/18',
+    peeringState = 'Connected',
+  ) {
+    const builder = new MeshBuilder()
+      .vnet('vnet-east', ['10.1.0.0/16'], [{ name: 'nodes', prefix: '10.1.0.0/24' }])
+      .vnet(
+        'vnet-west',
+        ['10.2.0.0/16', '10.20.0.0/16'],
+        [
+          { name: 'nodes', prefix: '10.2.0.0/24' },
+          { name: 'pods', prefix: westPods },
+        ],
+      )
+      .peer('vnet-east', 'vnet-west')
+      .cluster({ name: 'east', vnet: 'vnet-east', nodeSubnet: 'nodes' })
+      .cluster({ name: 'west', vnet: 'vnet-west', nodeSubnet: 'nodes', podSubnet: 'pods' });
+    const snapshot = builder.snapshot();
+    const eastId = Object.keys(snapshot.virtualNetworks).find((id) => id.endsWith('/vnet-east'));
+    const east = eastId === undefined ? undefined : snapshot.virtualNetworks[eastId];
+    if (!eastId || !east) throw new Error('fixture');
+    const peerings = (east.virtualNetworkPeerings ?? []).map(({ remoteAddressSpace: _, ...p }) => ({
+      ...p,
+      peeringSyncLevel: syncLevel,
+      peeringState,
+      ...(remoteAddressSpace ? { remoteAddressSpace: { addressPrefixes: remoteAddressSpace } } : {}),
+    }));
+    return runPreflight({
+      ...snapshot,
+      virtualNetworks: { ...snapshot.virtualNetworks, [eastId]: { ...east, virtualNetworkPeerings: peerings } },
+    }).findings;
+  }
+
+  it('fully in sync: no finding', () => {
+    expect(eastPeeringToWest('FullyInSync', ['10.2.0.0/16', '10.20.0.0/16'], '10.20.0.0/18')).toEqual([]);
+  });
+
+  it('not in sync, but every prefix of the peer is in the routed space: a warning with the sync command', () => {
+    const findings = eastPeeringToWest('LocalNotInSync', ['10.2.0.0/16']);
+    expect(summary(findings)).toEqual([['network.peeringSync', 'warning', 'east', 'west']]);
+    expect(findings[0]?.message).toContain(
+      "peering 'vnet-east-to-vnet-west' of 'vnet-east' to 'vnet-west' is 'LocalNotInSync'",
+    );
+    expect(findings[0]?.remediation).toContain(
+      'az network vnet peering sync --resource-group rg-net --vnet-name vnet-east --name vnet-east-to-vnet-west',
+    );
+  });
+
+  it('not in sync, and the peer’s pod subnet is in address space added since: an error naming the prefix', () => {
+    const findings = eastPeeringToWest('RemoteNotInSync', ['10.2.0.0/16'], '10.20.0.0/18');
+    expect(summary(findings)).toEqual([['network.peeringSync', 'error', 'east', 'west']]);
+    expect(findings[0]?.message).toContain("leaves out 10.20.0.0/18 of member 'west'");
+  });
+
+  it('not in sync and no remote address space to tell: a warning', () => {
+    const findings = eastPeeringToWest('LocalAndRemoteNotInSync', undefined);
+    expect(summary(findings)).toEqual([['network.peeringSync', 'warning', 'east', 'west']]);
+    expect(findings[0]?.message).toContain('carries no remote address space');
+  });
+
+  it('a peering that is not Connected is reported by the peering check alone', () => {
+    expect(summary(eastPeeringToWest('LocalNotInSync', ['10.2.0.0/16'], '10.20.0.0/18', 'Disconnected'))).toEqual([
+      ['network.peering', 'error', 'east', 'west'],
+    ]);
+  });
+});
