@@ -141,8 +141,10 @@ export interface DecideOptions {
 }
 
 /**
- * What to do with a plan: nothing (no member added or removed), blocked (a preflight error), apply now, wait for
- * approval, or record only. Checked in that order.
+ * What to do with a plan: blocked (a preflight error, when the plan adds or removes members, or when an error keeps a
+ * member of the plan in `Error` out: an error about that member or about the whole mesh), nothing (no member added or
+ * removed), apply now, wait for approval, or record only. Checked in that order. A preflight error about a member that
+ * is already in the mesh does not block a plan with nothing to change: there is nothing to apply.
  */
 export function decide(
   plan: WhatIfPlan,
@@ -150,8 +152,11 @@ export function decide(
   policy: MeshPolicy,
   options: DecideOptions = {},
 ): Decision {
-  if (!planHasChanges(plan)) return { kind: 'nothingToDo', reasons: nothingToDoReasons(plan) };
-  if (hasBlockingFindings(findings)) return { kind: 'blocked', reasons: blockedReasons(findings) };
+  const changes = planHasChanges(plan);
+  if (hasBlockingFindings(findings) && (changes || errorsKeepMembersOut(plan, findings))) {
+    return { kind: 'blocked', reasons: blockedReasons(findings) };
+  }
+  if (!changes) return { kind: 'nothingToDo', reasons: nothingToDoReasons(plan) };
   const context = [changeSummary(plan), ...warningSummary(findings)];
   if (options.operatorRequested) {
     return { kind: 'applyNow', reasons: ['an operator requested this apply', ...context] };
@@ -169,6 +174,19 @@ export function decide(
     ]);
   }
   return { kind: 'applyNow', reasons: ["policy mode is 'auto'", ...context] };
+}
+
+/** A blocking finding about a member whose row is `Error`, or about the whole mesh, while some row is `Error`. */
+function errorsKeepMembersOut(plan: WhatIfPlan, findings: readonly PreflightFinding[]): boolean {
+  const inError = new Set(plan.rows.filter((r) => r.action === 'Error').map((r) => r.name.toLowerCase()));
+  if (inError.size === 0) return false;
+  return findings.some(
+    (f) =>
+      f.severity === 'error' &&
+      (f.member === undefined ||
+        inError.has(f.member.toLowerCase()) ||
+        (f.peerMember !== undefined && inError.has(f.peerMember.toLowerCase()))),
+  );
 }
 
 function awaitApproval(policy: MeshPolicy, reasons: readonly string[]): Decision {

@@ -200,6 +200,19 @@ describe('decide', () => {
     message: 'ACNS is off',
     remediation: 'enable it',
   };
+  const errorOnC: PreflightFinding = {
+    checkId: 'membership.otherProfile',
+    severity: 'error',
+    member: 'c',
+    message: 'c is in another profile',
+    remediation: 'remove it there first',
+  };
+  const meshWide: PreflightFinding = {
+    checkId: 'membership.limit',
+    severity: 'error',
+    message: '256 members',
+    remediation: 'select at most 255',
+  };
   const warning: PreflightFinding = {
     checkId: 'identity.networkRole',
     severity: 'warning',
@@ -212,7 +225,16 @@ describe('decide', () => {
 
   it.each<[string, DecisionKind, WhatIfPlan, PreflightFinding[], MeshPolicyInput, boolean]>([
     ['no change', 'nothingToDo', noChange, [], { mode: 'auto' }, false],
-    ['no change, even with errors', 'nothingToDo', noChange, [error], { mode: 'auto' }, false],
+    [
+      'no change, with an error about a member already in the mesh',
+      'nothingToDo',
+      noChange,
+      [error],
+      { mode: 'auto' },
+      false,
+    ],
+    ['no change, but an error keeps a member in Error out', 'blocked', noChange, [errorOnC], { mode: 'auto' }, false],
+    ['no change, but a mesh-wide error (over 255 members)', 'blocked', noChange, [meshWide], { mode: 'auto' }, false],
     ['a preflight error', 'blocked', addOnly, [error, warning], { mode: 'auto' }, false],
     ['a preflight error, even when an operator asks', 'blocked', addOnly, [error], { mode: 'auto' }, true],
     ['approve (default)', 'awaitApproval', addOnly, [warning], {}, false],
