@@ -29,7 +29,15 @@ import { DurableEngine } from './durable/engine.js';
 import type { FailureDetails } from './durable/history.js';
 import { toJsonText } from './durable/history.js';
 import { FileStore, MemoryStore } from './durable/store.js';
-import { BodyTooLargeError, readBody, toRpcHttpRequest, writeJson, writeRpcHttpResponse } from './http/httpMessages.js';
+import {
+  BodyTooLargeError,
+  readBody,
+  requestOrigin,
+  requestUrlOf,
+  toRpcHttpRequest,
+  writeJson,
+  writeRpcHttpResponse,
+} from './http/httpMessages.js';
 import type { RouteTemplate } from './http/routeTemplate.js';
 import { compareRoutePrecedence, matchRoute, parseRouteTemplate } from './http/routeTemplate.js';
 import { parseEventGridDelivery } from './triggers/eventGrid.js';
@@ -299,16 +307,28 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     segments: string[],
   ): Promise<void> {
     const body = await readBody(req);
+    // the URLs in answers (Location, management payloads) point where the caller reached the host
+    const payload =
+      requestUrl.origin === url
+        ? clientPayload
+        : durableClientPayload({
+            publicBaseUrl: requestUrl.origin,
+            rpcBaseUrl,
+            hubName: hostConfig.hubName,
+            systemKey: keys?.systemKeys?.durabletask_extension,
+          });
     const response = await handleDurableApi(
       loaded.engine,
       { method: req.method ?? 'GET', segments, query: requestUrl.searchParams, body, headers: req.headers },
-      { hubName: hostConfig.hubName, clientPayload },
+      { hubName: hostConfig.hubName, clientPayload: payload },
     );
     writeJson(res, response.status, response.body, response.headers);
   }
 
   async function handlePublic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestUrl = new URL(req.url ?? '/', url);
+    // as the Functions host, the request URL (what HttpRequest.url shows, what createCheckStatusResponse builds its
+    // URLs from) has the origin the caller addressed: its Host header when well-formed, else the listen URL
+    const requestUrl = requestUrlOf(req.url, requestOrigin(req.headers.host, url));
     const pathname = requestUrl.pathname;
     const presented = presentedKey(requestUrl.searchParams, req.headers['x-functions-key']);
     try {

@@ -115,3 +115,35 @@ export function writeJson(
   });
   res.end(text);
 }
+
+/** `host[:port]`: a DNS name or IPv4 address, or an IPv6 address in brackets, then an optional port. */
+const HOST_HEADER =
+  /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::(\d{1,5}))?$/;
+
+/**
+ * The origin a request was addressed to, from its Host header, as the Functions host builds request URLs (so the URLs
+ * createCheckStatusResponse hands out work for a caller that used `localhost`, a LAN address or a name). A header
+ * that is missing or is not plain `host[:port]` syntax (paths, user info, spaces, a port outside 1-65535) is ignored
+ * and `fallback` (the listen URL) is used.
+ */
+export function requestOrigin(hostHeader: string | undefined, fallback: string): string {
+  if (hostHeader === undefined || hostHeader.length > 261) return fallback;
+  const match = HOST_HEADER.exec(hostHeader);
+  if (!match) return fallback;
+  const port = match[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return fallback;
+  try {
+    return new URL(`http://${hostHeader}`).origin;
+  } catch {
+    return fallback; // e.g. brackets around something that is not an IPv6 address
+  }
+}
+
+/** The full URL of a request: its path and query (from the request target) under `origin`. */
+export function requestUrlOf(target: string | undefined, origin: string): URL {
+  const path = target ?? '/';
+  if (path.startsWith('/')) return new URL(`${origin}${path}`);
+  // absolute-form (`GET http://other/x`) or `*`: only the path and query are kept
+  const parsed = new URL(path, origin);
+  return new URL(`${origin}${parsed.pathname}${parsed.search}`);
+}

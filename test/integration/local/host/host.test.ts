@@ -1,5 +1,6 @@
 // End to end: the fixture app (test/fixtures/host-app) in the local host CLI, driven over HTTP like a user would.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,32 @@ async function start(
 async function status(url: string, query = ''): Promise<{ code: number; body: z.infer<typeof statusSchema> }> {
   const res = await fetch(`${url}${query}`);
   return { code: res.status, body: statusSchema.parse(await json(res)) };
+}
+
+/** A request with a Host header of our choice (what a caller using another name or address sends). */
+function withHost(
+  method: string,
+  pathAndQuery: string,
+  hostHeader: string,
+  body?: string,
+): Promise<{ status: number; location: string | undefined; body: unknown }> {
+  const target = new URL(host.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: target.hostname, port: target.port, method, path: pathAndQuery, headers: { host: hostHeader } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const location = res.headers.location;
+          resolve({ status: res.statusCode ?? 0, location, body: text ? (JSON.parse(text) as unknown) : undefined });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 async function finished(m: Management): Promise<{ code: number; body: z.infer<typeof statusSchema> }> {
@@ -201,6 +228,48 @@ describe('durable orchestrations', () => {
     const viaClient = await fetch(`${host.url}/api/status/fan-1`);
     expect(await json(viaClient)).toMatchObject({ instanceId: 'fan-1', runtimeStatus: 'Completed' });
     expect((await start('fanOutFanIn', { count: 1, timerMs: 1 }, 'fan-1')).status).toBe(202);
+  });
+
+  it('points the status URLs where the caller reached the host (its Host header), else at the listen URL', async () => {
+    const port = new URL(host.url).port;
+    const viaLocalhost = await withHost('POST', '/api/orchestrators/sumOrchestration', `localhost:${port}`, '[1,2]');
+    expect(viaLocalhost.status).toBe(202);
+    const local = managementSchema.parse(viaLocalhost.body);
+    expect(local.statusQueryGetUri).toMatch(
+      new RegExp(`^http://localhost:${port}/runtime/webhooks/durabletask/instances/${local.id}\\?taskHub=`),
+    );
+    expect(local.sendEventPostUri.startsWith(`http://localhost:${port}/`)).toBe(true);
+    expect(viaLocalhost.location).toBe(local.statusQueryGetUri);
+    // a LAN address and port, as a caller of `--hostname 0.0.0.0` would use
+    const viaLan = managementSchema.parse(
+      (await withHost('POST', '/api/orchestrators/sumOrchestration', '192.168.1.20:7071', '[3]')).body,
+    );
+    expect(viaLan.statusQueryGetUri.startsWith('http://192.168.1.20:7071/runtime/webhooks/durabletask/')).toBe(true);
+    // the durable webhooks answer the same way (Location of a running instance, start through the public API)
+    const statusPath = new URL(local.statusQueryGetUri).pathname + new URL(local.statusQueryGetUri).search;
+    const polled = await withHost('GET', statusPath, `localhost:${port}`);
+    expect([200, 202]).toContain(polled.status);
+    if (polled.status === 202) expect(polled.location?.startsWith(`http://localhost:${port}/`)).toBe(true);
+    const code = KEYS.systemKeys.durabletask_extension;
+    const publicStart = managementSchema.parse(
+      (
+        await withHost(
+          'POST',
+          `/runtime/webhooks/durabletask/orchestrators/sumOrchestration?code=${code}`,
+          `LocalHost:${port}`,
+          '[4]',
+        )
+      ).body,
+    );
+    expect(publicStart.statusQueryGetUri.startsWith(`http://localhost:${port}/`)).toBe(true);
+    // a Host header that is not plain host[:port] is ignored
+    for (const bad of ['evil.example/x', 'user@evil.example', 'evil.example:99999']) {
+      const fallback = managementSchema.parse(
+        (await withHost('POST', '/api/orchestrators/sumOrchestration', bad, '[5]')).body,
+      );
+      expect(fallback.statusQueryGetUri.startsWith(`${host.url}/runtime/webhooks/durabletask/`), bad).toBe(true);
+    }
+    expect((await finished(local)).body.output).toBe(3);
   });
 
   it('retries activities with RetryOptions and surfaces TaskFailedError when attempts run out', async () => {
