@@ -48,6 +48,7 @@ import { HOST_VERSION, installCoreModule, WorkerRuntime } from './worker/coreApi
 import type { InvocationOutcome } from './worker/invoke.js';
 import { invokeThroughModel, writeAppLog } from './worker/invoke.js';
 import { loadApp } from './worker/loadApp.js';
+import { activityTriggerMetadata, eventGridTriggerMetadata } from './worker/triggerMetadata.js';
 import type { RpcBindingInfo, RpcParameterBinding, RpcTypedData } from './worker/rpc.js';
 import { fromTypedData, isRecord } from './worker/rpc.js';
 
@@ -470,6 +471,7 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
             fn,
             [{ name: fn.triggerName, data: { json: JSON.stringify(event) } }],
             'eventGrid',
+            eventGridTriggerMetadata(event),
           );
           if (!outcome.ok) failed++;
         }
@@ -594,7 +596,12 @@ interface LoadedApp {
   summaries: FunctionSummary[];
   storeDescription: string;
   byName(name: string): RegisteredFunction | undefined;
-  invoke(fn: RegisteredFunction, inputs: RpcParameterBinding[], trigger: string): Promise<InvocationOutcome>;
+  invoke(
+    fn: RegisteredFunction,
+    inputs: RpcParameterBinding[],
+    trigger: string,
+    triggerMetadata?: Record<string, RpcTypedData>,
+  ): Promise<InvocationOutcome>;
   httpResponseOf(fn: RegisteredFunction, outcome: InvocationOutcome): unknown;
   timerPayload(isPastDue: boolean, next: Date | undefined): RpcTypedData;
   startTimers(): void;
@@ -738,6 +745,7 @@ async function loadAndIndex(options: {
     fn: RegisteredFunction,
     inputs: RpcParameterBinding[],
     trigger: string,
+    triggerMetadata: Record<string, RpcTypedData> = {},
   ): Promise<InvocationOutcome> {
     const invocationId = randomUUID();
     const started = performance.now();
@@ -746,7 +754,7 @@ async function loadAndIndex(options: {
       outcome = await invokeThroughModel(
         runtime,
         fn,
-        { invocationId, inputData: [...inputs, ...clientInputs(fn)] },
+        { invocationId, inputData: [...inputs, ...clientInputs(fn)], triggerMetadata },
         logger,
       );
     } catch (err: unknown) {
@@ -791,6 +799,7 @@ async function loadAndIndex(options: {
         fn,
         [{ name: fn.triggerName, data: inputJson === null ? null : { json: inputJson } }],
         `activity:${instanceId}`,
+        activityTriggerMetadata(fn.triggerName, instanceId, inputJson),
       );
       if (!outcome.ok) return activityFailure(name, outcome.error);
       return { ok: true, resultJson: activityResultJson(outcome.returnValue) };

@@ -272,6 +272,26 @@ describe('durable orchestrations', () => {
     expect((await finished(local)).body.output).toBe(3);
   });
 
+  it("gives activities the extension's trigger metadata: instanceId, data and the trigger's own name", async () => {
+    const done = await finished((await start('triggerMetadata', undefined, 'meta-1')).body);
+    const probe = z.object({ input: z.unknown(), triggerMetadata: z.record(z.string(), z.unknown()) });
+    const { object, text } = z.object({ object: probe, text: probe }).parse(done.body.output);
+    expect(object.input).toEqual({ Name: 'probe', n: 1 });
+    const triggerKey = Object.keys(object.triggerMetadata).find((k) => k.startsWith('activityTrigger'));
+    expect(triggerKey).toBeDefined();
+    // @azure/functions camel-cases trigger metadata keys, including those inside objects
+    expect(object.triggerMetadata).toEqual({
+      instanceId: 'meta-1',
+      data: { name: 'probe', n: 1 },
+      [triggerKey ?? '']: { name: 'probe', n: 1 },
+    });
+    expect(text.triggerMetadata).toEqual({
+      instanceId: 'meta-1',
+      data: 'plain text',
+      [triggerKey ?? '']: 'plain text',
+    });
+  });
+
   it('retries activities with RetryOptions and surfaces TaskFailedError when attempts run out', async () => {
     const ok = await start('retrying', { key: 'retry-ok', failures: 2, maxAttempts: 3 });
     const exhausted = await start('retrying', { key: 'retry-out', failures: 5, maxAttempts: 2 });
@@ -395,9 +415,9 @@ describe('durable orchestrations', () => {
 describe('Event Grid trigger', () => {
   const endpoint = (code = KEYS.systemKeys.eventgrid_extension, fn = 'gridEvents'): string =>
     `${host.url}/runtime/webhooks/eventgrid?functionName=${fn}&code=${code}`;
-  const log = async (): Promise<{ event: Record<string, unknown> }[]> =>
+  const log = async (): Promise<{ event: Record<string, unknown>; triggerMetadata: unknown }[]> =>
     z
-      .array(z.object({ event: z.record(z.string(), z.unknown()) }))
+      .array(z.object({ event: z.record(z.string(), z.unknown()), triggerMetadata: z.unknown() }))
       .parse(await json(await fetch(`${host.url}/api/grid-log`)));
 
   it('answers the subscription validation handshake', async () => {
@@ -468,6 +488,10 @@ describe('Event Grid trigger', () => {
     expect(batch.status).toBe(202);
     const after = await log();
     expect(after.slice(before).map((r) => r.event.id)).toEqual(['eg-1', 'eg-2', 'ce-1', 'ce-2', 'ce-3']);
+    // the Event Grid extension's binding data: the event's data
+    expect(after.slice(before).map((r) => r.triggerMetadata)).toEqual(
+      ['eg-1', 'eg-2', 'ce-1', 'ce-2', 'ce-3'].map((n) => ({ data: { n } })),
+    );
     expect(after.at(-1)?.event).toMatchObject({ specversion: '1.0', type: 'Microsoft.Resources.ResourceWriteSuccess' });
   });
 
