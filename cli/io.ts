@@ -1,3 +1,5 @@
+import type { TokenCredential } from '@azure/core-auth';
+
 /** What a command writes to and reads from; `nodeIo()` in main.ts, captured strings in tests. */
 export interface Output {
   write(text: string): void;
@@ -11,6 +13,8 @@ export interface Io {
   readonly stderr: Output;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Gets the tokens for `--audience`; DefaultAzureCredential when absent (tests give their own). */
+  readonly credential?: TokenCredential;
 }
 
 export function nodeIo(): Io {

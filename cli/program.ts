@@ -22,6 +22,8 @@ const GlobalOptionsSchema = z.object({
   output: z.enum(['table', 'json']),
   baseUrl: z.string().optional(),
   key: z.string().optional(),
+  token: z.string().optional(),
+  audience: z.string().optional(),
   requestTimeout: z.number().positive(),
 });
 
@@ -72,12 +74,23 @@ export function buildProgram(
     .description(
       'Operate fleetmesh: plan and apply cluster meshes of an Azure Kubernetes Fleet, follow operations, approve ' +
         'or reject applies, and set a mesh policy. API: --base-url or FLEETMESH_API_URL, key: --key or ' +
-        'FLEETMESH_API_KEY; without them, .fleetmesh/sandbox.json (written by npm start) is used.',
+        'FLEETMESH_API_KEY; without them, .fleetmesh/sandbox.json (written by npm start) is used. Behind App ' +
+        'Service authentication (Azure) also a bearer token: --token or FLEETMESH_API_TOKEN, or --audience or ' +
+        'FLEETMESH_API_AUDIENCE to get one from your Azure sign-in.',
     )
     .version(packageVersion(), '-V, --version')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--base-url <url>', 'API root, e.g. http://localhost:7071/api (env FLEETMESH_API_URL)')
     .option('--key <key>', 'function key (env FLEETMESH_API_KEY; prefer the environment: flags show in ps)')
+    .option(
+      '--token <token>',
+      'Microsoft Entra bearer token for App Service authentication (env FLEETMESH_API_TOKEN; prefer the environment)',
+    )
+    .option(
+      '--audience <app-id>',
+      "get the bearer token from your Azure sign-in (az login, ...) for <app-id>/.default, the app registration's " +
+        'client id or api:// URI (env FLEETMESH_API_AUDIENCE)',
+    )
     .option('--request-timeout <seconds>', 'per-request timeout', positiveNumber('--request-timeout'), 30)
     .configureOutput({
       writeOut: (text) => {
@@ -91,7 +104,7 @@ export function buildProgram(
     .showHelpAfterError('(fleetmesh --help lists the commands and options)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 operation failed or rejected, 2 usage error, 3 key refused or role missing,\n' +
+      '\nExit codes: 0 ok, 1 operation failed or rejected, 2 usage error, 3 key or token refused or role missing,\n' +
         '4 not found, 5 conflict (plan mismatch, not awaiting approval, policy changed), 6 API unreachable,\n' +
         '7 API error, 8 --wait timed out. Details: docs/operator.md.',
     );
@@ -218,8 +231,15 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const run = async (action: (ctx: CommandContext) => Promise<number>, cmd: Command): Promise<void> => {
     const globals = GlobalOptionsSchema.parse(cmd.optsWithGlobals());
-    const connection = resolveConnection({ baseUrl: globals.baseUrl, key: globals.key }, io.env, io.cwd);
-    const client = new ApiClient(connection, { timeoutMs: globals.requestTimeout * 1000 });
+    const connection = resolveConnection(
+      { baseUrl: globals.baseUrl, key: globals.key, token: globals.token, audience: globals.audience },
+      io.env,
+      io.cwd,
+    );
+    const client = new ApiClient(connection, {
+      timeoutMs: globals.requestTimeout * 1000,
+      ...(io.credential === undefined ? {} : { credential: io.credential }),
+    });
     const ctx: CommandContext = {
       client,
       io,

@@ -104,7 +104,8 @@ export type PlanResponse = z.output<typeof PlanResponseSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // Apply, approve, reject
 
-export const ApplyResponseSchema = z.looseObject({ operationId: text, status: text, statusUrl: text });
+/** The 202 of an apply: only the operation id is relied on (followed with `GET /operations/{id}`, the `Location`). */
+export const ApplyResponseSchema = z.looseObject({ operationId: text, status: text, statusUrl: optionalText });
 export type ApplyResponse = z.output<typeof ApplyResponseSchema>;
 
 export const AnswerResponseSchema = z.looseObject({ operationId: text, decision: text, by: text });

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normaliseBaseUrl, resolveConnection } from '../../../cli/config.js';
+import { parseChallenge, roleNeeded } from '../../../cli/api.js';
+import { normaliseBaseUrl, resolveConnection, scopeFor } from '../../../cli/config.js';
 import { CliError, ExitCode, exitCodeForStatus } from '../../../cli/exitCodes.js';
 import { applyFlags, parseWeight } from '../../../cli/commands/policy.js';
 import { exitCodeFor } from '../../../cli/commands/apply.js';
@@ -84,6 +85,62 @@ describe('resolveConnection', () => {
 
   it('drops trailing slashes', () => {
     expect(normaliseBaseUrl('http://h:1/api//', 'x')).toBe('http://h:1/api');
+  });
+
+  it('takes a bearer token (flag, then environment) over an audience (flag, then environment)', () => {
+    const url = { baseUrl: 'https://app.example/api' };
+    expect(resolveConnection({ ...url, token: 't1' }, { FLEETMESH_API_TOKEN: 't2' }, tmpdir()).auth).toEqual({
+      kind: 'token',
+      token: 't1',
+      from: '--token',
+    });
+    expect(resolveConnection({ ...url, audience: 'a' }, { FLEETMESH_API_TOKEN: 'Bearer t2' }, tmpdir()).auth).toEqual({
+      kind: 'token',
+      token: 't2',
+      from: 'FLEETMESH_API_TOKEN',
+    });
+    expect(resolveConnection(url, { FLEETMESH_API_AUDIENCE: 'api://app/' }, tmpdir()).auth).toEqual({
+      kind: 'audience',
+      audience: 'api://app/',
+      scope: 'api://app/.default',
+      from: 'FLEETMESH_API_AUDIENCE',
+    });
+    expect(resolveConnection(url, {}, tmpdir()).auth).toBeUndefined();
+  });
+
+  it('sends a token only over https or to this machine, and refuses what cannot be a token', () => {
+    const token = { token: 't' };
+    expect(resolveConnection({ ...token, baseUrl: 'http://localhost:7071/api' }, {}, tmpdir()).auth?.kind).toBe(
+      'token',
+    );
+    expect(resolveConnection({ ...token, baseUrl: 'http://[::1]:7071/api' }, {}, tmpdir()).auth?.kind).toBe('token');
+    expect(usageError(() => resolveConnection({ ...token, baseUrl: 'http://app.example/api' }, {}, tmpdir()))).toBe(
+      '--token: a bearer token is only sent over https (or to localhost), not to http://app.example; use the ' +
+        "app's https URL",
+    );
+    expect(
+      usageError(() => resolveConnection({ baseUrl: 'https://a/api', token: 'two words' }, {}, tmpdir())),
+    ).toContain('--token: not a bearer token');
+    expect(usageError(() => scopeFor('a b', '--audience'))).toContain('one client id or application id URI');
+    expect(scopeFor('11111111-2222-3333-4444-555555555555', 'x')).toBe('11111111-2222-3333-4444-555555555555/.default');
+    expect(scopeFor('api://app/.default', 'x')).toBe('api://app/.default');
+  });
+});
+
+describe('parseChallenge', () => {
+  it('reads the Bearer challenge of App Service authentication, with or without commas', () => {
+    expect(parseChallenge('Bearer realm="r" resource_id="app", error="invalid_token"')).toEqual({
+      bearer: true,
+      params: { realm: 'r', resource_id: 'app', error: 'invalid_token' },
+    });
+    expect(parseChallenge('Basic realm="x"').bearer).toBe(false);
+    expect(parseChallenge(null)).toEqual({ bearer: false, params: {} });
+  });
+
+  it('names the role a call needs', () => {
+    expect(roleNeeded('GET', '/meshes/demo')).toBe('FleetMesh.Reader (or FleetMesh.Operator)');
+    expect(roleNeeded('POST', '/meshes/demo/plan')).toBe('FleetMesh.Reader (or FleetMesh.Operator)');
+    expect(roleNeeded('PUT', '/meshes/demo/policy')).toBe('FleetMesh.Operator');
   });
 });
 

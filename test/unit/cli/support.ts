@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TokenCredential } from '@azure/core-auth';
 import type { Io } from '../../../cli/io.js';
 import { runCli } from '../../../cli/program.js';
 
@@ -35,7 +36,16 @@ export interface FakeApi {
 
 export const KEY = 'test-key-123';
 
-export async function startFakeApi(options: { requireKey?: boolean } = {}): Promise<FakeApi> {
+/** App Service authentication in front of the fake: calls without `Authorization: Bearer <token>` get its 401. */
+export interface FakeEasyAuth {
+  readonly token: string;
+  /** The `WWW-Authenticate` header of its 401 (none when undefined). */
+  readonly challenge?: string;
+  /** The body of its 401 (empty when undefined). */
+  readonly page?: string;
+}
+
+export async function startFakeApi(options: { requireKey?: boolean; easyAuth?: FakeEasyAuth } = {}): Promise<FakeApi> {
   const routes = new Map<string, Route>();
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -49,6 +59,15 @@ export async function startFakeApi(options: { requireKey?: boolean } = {}): Prom
       if (text !== '') body = JSON.parse(text);
       const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
       requests.push(recorded);
+      const easyAuth = options.easyAuth;
+      if (easyAuth && req.headers.authorization !== `Bearer ${easyAuth.token}`) {
+        res.writeHead(401, {
+          ...(easyAuth.challenge === undefined ? {} : { 'www-authenticate': easyAuth.challenge }),
+          ...(easyAuth.page === undefined ? {} : { 'content-type': 'text/html' }),
+        });
+        res.end(easyAuth.page ?? '');
+        return;
+      }
       if ((options.requireKey ?? true) && req.headers['x-functions-key'] !== KEY) {
         res.writeHead(401).end();
         return;
@@ -110,9 +129,10 @@ export async function cli(
   api: FakeApi,
   args: readonly string[],
   env: Record<string, string> = {},
+  extra: { credential?: TokenCredential } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const c = captureIo({ FLEETMESH_API_URL: api.baseUrl, FLEETMESH_API_KEY: KEY, ...env });
-  const code = await runCli(args, c.io);
+  const code = await runCli(args, { ...c.io, ...extra });
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
