@@ -14,7 +14,7 @@ import { meshesCommand, planCommand, statusCommand } from './commands/read.js';
 import { policyCommand } from './commands/policy.js';
 import type { CommandContext } from './commands/context.js';
 import { resolveConnection } from './config.js';
-import { CliError, ExitCode } from './exitCodes.js';
+import { CliError, EXIT_CODE_NAMES, ExitCode } from './exitCodes.js';
 import type { Io } from './io.js';
 import { colourWanted, createStyle } from './render/style.js';
 
@@ -69,6 +69,7 @@ export function nonNegativeNumber(name: string): (value: string) => number {
 export function buildProgram(
   io: Io,
   run: (action: (ctx: CommandContext) => Promise<number>, cmd: Command) => Promise<void>,
+  options: { readonly jsonErrors?: boolean } = {},
 ): Command {
   const program = new Command('fleetmesh')
     .description(
@@ -99,14 +100,17 @@ export function buildProgram(
       writeErr: (text) => {
         io.stderr.write(text);
       },
+      // With -o json the error is reported once, as JSON, by runCli (help after an error is left out too).
+      ...(options.jsonErrors === true ? { outputError: () => undefined } : {}),
     })
     .exitOverride()
-    .showHelpAfterError('(fleetmesh --help lists the commands and options)')
+    .showHelpAfterError(options.jsonErrors === true ? false : '(fleetmesh --help lists the commands and options)')
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 operation failed or rejected, 2 usage error, 3 key or token refused or role missing,\n' +
         '4 not found, 5 conflict (plan mismatch, not awaiting approval, policy changed), 6 API unreachable,\n' +
-        '7 API error, 8 --wait timed out. Details: docs/operator.md.',
+        '7 API error, 8 --wait timed out. With -o json an error is one JSON line on stderr:\n' +
+        '{"error":{"code","message"},"exitCode"}. Details: docs/operator.md.',
     );
 
   program
@@ -229,6 +233,8 @@ function collect(value: string, previous: string[]): string[] {
 /** Runs the command line; resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.Ok;
+  // Known before parsing, so that even a usage error is reported as JSON when JSON was asked for.
+  const json = jsonRequested(argv);
   const run = async (action: (ctx: CommandContext) => Promise<number>, cmd: Command): Promise<void> => {
     const globals = GlobalOptionsSchema.parse(cmd.optsWithGlobals());
     const connection = resolveConnection(
@@ -249,24 +255,55 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     };
     exitCode = await action(ctx);
   };
-  const program = buildProgram(io, run);
+  const program = buildProgram(io, run, { jsonErrors: json });
+  const fail = (code: ExitCode, errorCode: string, message: string, details?: unknown): number => {
+    io.stderr.write(
+      json ? `${JSON.stringify(jsonError(code, errorCode, message, details))}\n` : `fleetmesh: ${message}\n`,
+    );
+    return code;
+  };
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version "errors" are the normal end of --help and --version.
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
-        ? ExitCode.Ok
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        return ExitCode.Ok;
+      }
+      // Commander has printed its message already unless JSON was asked for.
+      return json
+        ? fail(ExitCode.Usage, EXIT_CODE_NAMES[ExitCode.Usage], e.message.replace(/^error: /, ''))
         : ExitCode.Usage;
     }
-    if (e instanceof CliError) {
-      io.stderr.write(`fleetmesh: ${e.message}\n`);
-      return e.exitCode;
-    }
-    io.stderr.write(`fleetmesh: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return ExitCode.Internal;
+    if (e instanceof CliError) return fail(e.exitCode, e.code, e.message, e.details);
+    // A bug: the stack helps in text; a JSON consumer gets the message.
+    const what = e instanceof Error ? (json ? e.message : (e.stack ?? e.message)) : String(e);
+    return fail(ExitCode.Internal, 'InternalError', `internal error: ${what}`);
   }
+}
+
+/** The JSON error of `--output json`: one line on stderr, so stdout holds results only. */
+export interface JsonError {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+  readonly exitCode: number;
+}
+
+export function jsonError(exitCode: number, code: string, message: string, details?: unknown): JsonError {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) }, exitCode };
+}
+
+/** Whether the arguments ask for `--output json` (`-o json`, `-ojson`, `--output json`, `--output=json`; the last wins). */
+export function jsonRequested(argv: readonly string[]): boolean {
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') break;
+    if (arg === '-o' || arg === '--output') format = argv[++i];
+    else if (arg.startsWith('--output=')) format = arg.slice('--output='.length);
+    else if (/^-o[^-]/.test(arg)) format = arg.slice(2);
+  }
+  return format === 'json';
 }
 
 function packageVersion(): string {

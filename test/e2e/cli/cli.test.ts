@@ -1,7 +1,8 @@
 /**
  * The built command line (`node dist/cli/main.js`, a child process as an operator would run it) against the whole
  * sandbox: plan, apply --wait with the West member's remediation, status, policy, approve and reject of applies that
- * wait for approval, and the exit codes for a wrong key, an unknown profile and an unreachable API.
+ * wait for approval, and the exit codes for a wrong key, an unknown profile and an unreachable API (as text and as
+ * JSON errors).
  *
  * The sandbox starts in `manual` mode, so nothing is applied until the command line applies it.
  */
@@ -190,6 +191,15 @@ describe('fleetmesh against the sandbox', () => {
     const unreachable = await fleetmesh(['status', 'demo'], { FLEETMESH_API_URL: 'http://127.0.0.1:9/api' });
     expect(unreachable.code).toBe(6);
     expect(unreachable.stderr).toContain('cannot reach the fleetmesh API at http://127.0.0.1:9/api/meshes/demo');
+
+    // With -o json the same failures are one JSON object on stderr, with the same exit codes.
+    const asJson = await fleetmesh(['status', 'nope', '-o', 'json']);
+    expect(asJson.code).toBe(4);
+    expect(asJson.stdout).toBe('');
+    expect(JSON.parse(asJson.stderr)).toMatchObject({ error: { code: 'NotFound' }, exitCode: 4 });
+    const keyAsJson = await fleetmesh(['-o', 'json', 'status', 'demo'], { FLEETMESH_API_KEY: 'not-the-key' });
+    expect(keyAsJson.code).toBe(3);
+    expect(JSON.parse(keyAsJson.stderr)).toMatchObject({ error: { code: 'FunctionKeyRefused' }, exitCode: 3 });
   });
 });
 
