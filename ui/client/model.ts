@@ -330,23 +330,48 @@ export interface TimelineEntry {
   readonly lines: readonly string[];
 }
 
+type Fix = ReturnType<typeof OperationPlanSchema.parse>['fixes'][number];
+type Remediation = Operation['members'][number]['remediations'][number];
+
+/**
+ * Each member once, with its outcome and remediations. The fixes made before the apply (Network Contributor on the
+ * VNets, then a reconcile of the cluster) are both in the plan and, once made, at the head of the member's recorded
+ * remediations: they are said once, as "remediation before the apply", and the member's later steps (from `diagnose`
+ * on) as "remediation while converging". A fix the record has no step for (it failed, or the member never ran) gets a
+ * line of its own.
+ */
 export function timeline(operations: readonly Operation[]): TimelineEntry[] {
   return [...operations]
     .sort((a, b) => compare(b.createdAt, a.createdAt))
     .map((op) => {
       const lines: string[] = [];
-      for (const m of op.members) {
-        const steps = m.remediations.map((r) => `${r.step} ${r.outcome.toLowerCase()}`);
-        lines.push(
-          `${m.member}: ${m.action ?? '-'} → ${m.outcome}${m.meshState ? ` (${m.meshState})` : ''}` +
-            (steps.length > 0 ? `; remediation: ${steps.join(', ')}` : ''),
-        );
-      }
       const plan = OperationPlanSchema.safeParse(op.plan);
+      const fixesOf = new Map<string, Fix[]>();
+      for (const f of plan.success ? plan.data.fixes : []) fixesOf.set(f.member, [...(fixesOf.get(f.member) ?? []), f]);
       const outcome = fixOutcome(op);
-      for (const f of plan.success ? plan.data.fixes : []) {
+      const said = new Set<string>();
+      for (const m of op.members) {
+        const fixes = fixesOf.get(m.member) ?? [];
+        const before = fixes.length > 0 ? leadingFixSteps(m.remediations) : [];
+        const after = m.remediations.slice(before.length);
+        const parts = [`${m.member}: ${m.action ?? '-'} → ${m.outcome}${m.meshState ? ` (${m.meshState})` : ''}`];
+        if (before.length > 0) {
+          said.add(m.member);
+          const failed = before.find((r) => r.outcome !== 'Succeeded');
+          parts.push(
+            `remediation before the apply: ${fixesText(fixes)} ${(failed?.outcome ?? 'Succeeded').toLowerCase()}`,
+          );
+        }
+        if (after.length > 0) {
+          const steps = after.map((r) => `${r.step} ${r.outcome.toLowerCase()}`);
+          parts.push(`remediation${before.length > 0 ? ' while converging' : ''}: ${steps.join(', ')}`);
+        }
+        lines.push(parts.join('; '));
+      }
+      for (const [member, fixes] of fixesOf) {
+        if (said.has(member)) continue;
         lines.push(
-          `${f.member}: remediation before the apply: ${fixText(f)}${outcome ? ` ${outcome.toLowerCase()}` : ''}`,
+          `${member}: remediation before the apply: ${fixesText(fixes)}${outcome ? ` ${outcome.toLowerCase()}` : ''}`,
         );
       }
       for (const a of op.approvals) {
@@ -363,6 +388,21 @@ export function timeline(operations: readonly Operation[]): TimelineEntry[] {
         lines,
       };
     });
+}
+
+/** The steps fleetmesh recorded for the fixes before the apply: the leading grants and the reconcile after them. */
+function leadingFixSteps(remediations: readonly Remediation[]): Remediation[] {
+  let n = 0;
+  while (remediations[n]?.step === 'grantNetworkContributor') n++;
+  if (remediations[n]?.step === 'reconcileCluster') n++;
+  return remediations.slice(0, n);
+}
+
+/** `grantNetworkContributor on vnet-west, then reconcileCluster` (one reconcile for all of a member's VNets). */
+function fixesText(fixes: readonly Fix[]): string {
+  if (fixes.length === 1 && fixes[0]) return fixText(fixes[0]);
+  const vnets = fixes.map((f) => f.scope.split('/').filter(Boolean).pop() ?? f.scope);
+  return `grantNetworkContributor on ${vnets.join(', ')}, then reconcileCluster`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 /** The status page's view model: layout of the mesh picture, state words and glyphs, plan diff, weight bars, timeline. */
 import { describe, expect, it } from 'vitest';
-import { MeshViewSchema, OperationSchema, TopologySchema, type Topology } from '../../../../cli/schemas.js';
+import {
+  MeshViewSchema,
+  OperationPlanSchema,
+  OperationSchema,
+  TopologySchema,
+  type Topology,
+} from '../../../../cli/schemas.js';
 import { endpointBars, layoutMesh, look, planView, summary, timeline } from '../../../../ui/client/model.js';
 import { meshBody, operationBody } from '../../cli/support.js';
 
@@ -207,9 +213,83 @@ describe('timeline', () => {
       'approved by alice: go',
       'MembersNotConverged: member-west did not connect',
     ]);
-    expect(entries[1]?.lines).toContain(
-      'member-west: Add → Succeeded (Connected); remediation: grantNetworkContributor succeeded',
+    expect(entries[1]?.lines).toEqual([
+      'member-east: Add → Succeeded (Connected)',
+      'member-west: Add → Succeeded (Connected); remediation before the apply: grantNetworkContributor on vnet-west, ' +
+        'then reconcileCluster succeeded',
+    ]);
+  });
+
+  it('names the remediation before the apply once, and the steps while converging apart from it', () => {
+    const at = '2026-01-01T00:00:01.000Z';
+    const body = operationBody();
+    const op = OperationSchema.parse({
+      ...body,
+      members: [
+        {
+          member: 'member-west',
+          action: 'Add',
+          meshState: 'Connected',
+          outcome: 'Succeeded',
+          attempts: 2,
+          // As meshApply records it: the fixes first, then what convergence did.
+          remediations: [
+            { step: 'grantNetworkContributor', at, outcome: 'Succeeded', detail: 'vnet-west' },
+            { step: 'reconcileCluster', at, outcome: 'Succeeded', detail: 'aks-west' },
+            { step: 'diagnose', at, outcome: 'Succeeded', detail: 'authorizationPending' },
+            { step: 'reconcileCluster', at, outcome: 'Succeeded' },
+            { step: 'reapply', at, outcome: 'Succeeded' },
+          ],
+        },
+      ],
+    });
+    const lines = timeline([op])[0]?.lines ?? [];
+    expect(lines).toEqual([
+      'member-west: Add → Succeeded (Connected); remediation before the apply: grantNetworkContributor on vnet-west, ' +
+        'then reconcileCluster succeeded; remediation while converging: diagnose succeeded, reconcileCluster ' +
+        'succeeded, reapply succeeded',
+    ]);
+    expect(lines.join('\n').match(/grantNetworkContributor/g)).toHaveLength(1);
+  });
+
+  it('a fix that failed is said once with its outcome; a member without a fix keeps its own remediations', () => {
+    const at = '2026-01-01T00:00:01.000Z';
+    const plan = OperationPlanSchema.parse(operationBody().plan);
+    const failed = OperationSchema.parse(
+      operationBody({
+        status: 'Failed',
+        error: { code: 'ReconcileFailed', message: 'reconciling aks-west failed' },
+        plan: {
+          ...plan,
+          fixes: [...plan.fixes, { ...plan.fixes[0], member: 'member-east', scope: '/x/vnet-east' }],
+        },
+        members: [
+          {
+            member: 'member-east',
+            action: 'Add',
+            meshState: null,
+            outcome: 'Failed',
+            attempts: 1,
+            remediations: [{ step: 'grantNetworkContributor', at, outcome: 'Failed' }],
+          },
+          {
+            member: 'member-south',
+            action: 'Add',
+            meshState: 'Connected',
+            outcome: 'Succeeded',
+            attempts: 2,
+            remediations: [{ step: 'diagnose', at, outcome: 'Succeeded' }],
+          },
+        ],
+      }),
     );
+    expect(timeline([failed])[0]?.lines).toEqual([
+      'member-east: Add → Failed; remediation before the apply: grantNetworkContributor on vnet-east, then ' +
+        'reconcileCluster failed',
+      'member-south: Add → Succeeded (Connected); remediation: diagnose succeeded',
+      'member-west: remediation before the apply: grantNetworkContributor on vnet-west, then reconcileCluster failed',
+      'ReconcileFailed: reconciling aks-west failed',
+    ]);
   });
 });
 
