@@ -47,7 +47,7 @@ export function renderPage(options: PageOptions): string {
   <nav aria-label="Sections">
     <ul>
       <li><a href="#mesh-h">Mesh</a></li>
-      <li><a href="#plan-h">Current plan</a></li>
+      <li><a href="#plan-h">Latest plan</a></li>
       <li><a href="#traffic-h">Traffic Manager</a></li>
       <li><a href="#operations-h">Recent operations</a></li>
     </ul>
@@ -67,7 +67,7 @@ export function renderPage(options: PageOptions): string {
     <div id="mesh-body"><p>Loading…</p></div>
   </section>
   <section id="plan" aria-labelledby="plan-h">
-    <h2 id="plan-h" tabindex="-1">Current plan</h2>
+    <h2 id="plan-h" tabindex="-1">Latest plan</h2>
     <button type="button" id="plan-now">Compute a fresh plan</button>
     <div id="plan-body"><p>Loading…</p></div>
   </section>

@@ -32,6 +32,8 @@ section { background: var(--card); border: 1px solid var(--line); border-radius:
 h2 { margin: 0 0 .5rem; font-size: 1.15rem; }
 .lead { margin: .25rem 0 .75rem; }
 .note { color: var(--muted); font-size: .9em; }
+.provenance { margin: .25rem 0 .5rem; }
+.note.stale { color: var(--busy); background: var(--busy-bg); border-left: 4px solid var(--busy); padding: .35rem .6rem; border-radius: 4px; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; word-break: break-all; }
 #alert { margin: 1rem 1.5rem 0; padding: .75rem 1rem; border-radius: 8px; background: var(--bad-bg); color: var(--bad); border: 1px solid var(--bad); }
 #key-form { margin: 1rem 1.5rem 0; padding: 1rem; border: 1px solid var(--line); border-radius: 8px; background: var(--card); }

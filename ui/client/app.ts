@@ -22,10 +22,12 @@ import {
   layoutMesh,
   look,
   NODE_RADIUS,
+  planProvenance,
   planView,
   summary,
   timeline,
   type MeshLayout,
+  type PlanProvenance,
   type PlanView,
   type StateLook,
 } from './model.js';
@@ -324,26 +326,36 @@ function membersTable(view: MeshView, topology: Topology | undefined): Node {
   );
 }
 
-function renderPlan(plan: PlanView | undefined, fresh: boolean): void {
-  fill('plan-body', { plan, fresh }, () => {
+function renderPlan(plan: PlanView | undefined, provenance: PlanProvenance | undefined): void {
+  fill('plan-body', { plan, provenance }, () => {
     if (!plan) return [h('p', {}, 'No plan has been computed for this mesh yet.')];
     const { Add, Remove, None, Error: errors } = plan.counts;
     return [
-      h(
-        'p',
-        { className: 'lead' },
-        `${Add} to add, ${Remove} to remove, ${None} unchanged, ${errors} in error. `,
-        fresh ? 'Computed just now on request' : "The reconciler's last plan, computed",
-        ' at ',
-        time(plan.computedAt),
-        '.',
-      ),
+      h('p', { className: 'lead' }, `${Add} to add, ${Remove} to remove, ${None} unchanged, ${errors} in error.`),
+      provenance
+        ? h(
+            'p',
+            { className: 'provenance' },
+            provenance.source === 'fresh' ? 'Computed on request on this page' : "The reconciler's last plan, computed",
+            ' at ',
+            time(provenance.computedAt),
+            ` (${provenance.age}). `,
+            h('strong', {}, provenance.sentence),
+          )
+        : null,
+      provenance?.warning ? h('p', { className: 'note stale', role: 'note' }, provenance.warning) : null,
       scrollRegion(
         'Plan table',
         h(
           'table',
           { className: 'diff' },
-          h('caption', {}, `Plan ${plan.planId.slice(0, 12)}…`),
+          h(
+            'caption',
+            {},
+            `Plan ${plan.planId.slice(0, 12)}…`,
+            provenance?.operationId ? ` of operation ${provenance.operationId}` : '',
+            provenance ? ` (${provenance.applied})` : '',
+          ),
           h(
             'thead',
             {},
@@ -497,6 +509,7 @@ let paused = false;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let topology: { value: Topology | undefined; at: number; members: string; note: string | undefined } | undefined;
 let freshPlan: PlanView | undefined;
+let lastOperations: readonly Operation[] = [];
 let previous: { states: Map<string, string>; lastOperation: string | undefined } | undefined;
 
 function announce(text: string): void {
@@ -572,10 +585,15 @@ async function refresh(): Promise<void> {
       const view = await api('GET', `/meshes/${encodeURIComponent(profile)}`, MeshViewSchema);
       await loadTopology(view);
       const ops = await loadOperations(view);
+      lastOperations = ops.operations;
       byId('title-profile').textContent = view.profile;
       document.title = `fleetmesh · ${view.profile} · ${summary(view)}`;
       renderMesh(view, topology?.value, topology?.note);
-      renderPlan(freshPlan ?? planView(view.lastPlan), freshPlan !== undefined);
+      const plan = freshPlan ?? planView(view.lastPlan);
+      renderPlan(
+        plan,
+        plan && planProvenance(plan, ops.operations, new Date(), freshPlan === undefined ? 'stored' : 'fresh'),
+      );
       renderTraffic(view);
       renderOperations(ops.operations, ops.note);
       announceChanges(view, ops.operations);
@@ -670,7 +688,7 @@ function wire(): void {
     void api('POST', `/meshes/${encodeURIComponent(profile)}/plan`, PlanResponseSchema)
       .then((plan) => {
         freshPlan = planView({ planId: plan.planId, computedAt: plan.computedAt, plan });
-        renderPlan(freshPlan, true);
+        renderPlan(freshPlan, freshPlan && planProvenance(freshPlan, lastOperations, new Date(), 'fresh'));
         announce(`Plan computed: ${plan.summary.add} to add, ${plan.summary.remove} to remove.`);
       })
       .catch((e: unknown) => showAlert(`Could not compute a plan: ${e instanceof Error ? e.message : String(e)}`))

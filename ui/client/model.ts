@@ -293,6 +293,113 @@ export function planView(lastPlan: MeshView['lastPlan']): PlanView | undefined {
   return { planId: lastPlan.planId, computedAt: lastPlan.computedAt, rows, findings: parsed.data.findings, counts };
 }
 
+/** Whether a plan was carried out, as far as the operations tell. */
+export type PlanApplied = 'applied' | 'applying' | 'awaiting approval' | 'not applied' | 'nothing to apply';
+
+/**
+ * Where the plan shown comes from, so nobody takes an old plan for the fleet now: when it was computed (and how long
+ * ago), the operation it belongs to (the newest one carrying its plan id) and whether that operation applied it.
+ */
+export interface PlanProvenance {
+  /** `stored`: the reconciler's last plan (from the mesh view); `fresh`: computed on request on this page. */
+  readonly source: 'stored' | 'fresh';
+  readonly computedAt: string;
+  /** `3 min ago`, at the time given. */
+  readonly age: string;
+  readonly operationId: string | undefined;
+  readonly applied: PlanApplied;
+  /** What happened to it, in words. */
+  readonly sentence: string;
+  /** Why it may not be the fleet's state now; undefined when it is recent and nothing has applied it. */
+  readonly warning: string | undefined;
+}
+
+/** A plan older than this may not match the fleet any more (the reconciler re-plans every 10 minutes). */
+export const PLAN_STALE_AFTER_MS = 15 * 60_000;
+
+export function planProvenance(
+  plan: PlanView,
+  operations: readonly Operation[],
+  now: Date,
+  source: 'stored' | 'fresh' = 'stored',
+): PlanProvenance {
+  const op = [...operations]
+    .filter((o) => o.planId === plan.planId)
+    .sort((a, b) => compare(b.createdAt, a.createdAt))[0];
+  const changes = plan.counts.Add + plan.counts.Remove;
+  let applied: PlanApplied;
+  let sentence: string;
+  if (op === undefined) {
+    applied = changes === 0 ? 'nothing to apply' : 'not applied';
+    sentence =
+      changes === 0
+        ? 'No operation: it has nothing to add or remove.'
+        : source === 'fresh'
+          ? 'Not applied: computing a plan changes nothing.'
+          : 'Not applied: no recent operation carries it.';
+  } else if (changes === 0) {
+    applied = 'nothing to apply';
+    sentence = `Nothing to add or remove; it belongs to operation ${op.id} (${op.kind}, ${op.status}).`;
+  } else {
+    const which = `operation ${op.id} (${op.kind})`;
+    switch (op.status) {
+      case 'Succeeded':
+        applied = 'applied';
+        sentence = `Applied by ${which}, which succeeded.`;
+        break;
+      case 'Pending':
+      case 'Running':
+        applied = 'applying';
+        sentence = `Being applied by ${which} (${op.status}).`;
+        break;
+      case 'AwaitingApproval':
+        applied = 'awaiting approval';
+        sentence = `Not applied yet: ${which} waits for approval.`;
+        break;
+      case 'Recorded':
+        applied = 'not applied';
+        sentence = `Not applied: ${which} recorded it without applying it.`;
+        break;
+      case 'Rejected':
+        applied = 'not applied';
+        sentence = `Not applied: ${which} was rejected.`;
+        break;
+      case 'Failed':
+        applied = 'not applied';
+        sentence = `Not applied (or only in part): ${which} failed${op.error ? ` (${op.error.code})` : ''}.`;
+        break;
+    }
+  }
+  const ageMs = now.getTime() - Date.parse(plan.computedAt);
+  let warning: string | undefined;
+  if (changes > 0 && op !== undefined && (op.status === 'Succeeded' || op.status === 'Failed')) {
+    warning =
+      'It shows the fleet before that apply, not now: the Mesh section shows the members now. ' +
+      'Compute a fresh plan to see what an apply would change today.';
+  } else if (Number.isFinite(ageMs) && ageMs > PLAN_STALE_AFTER_MS) {
+    warning = `Computed ${ago(ageMs)}: the fleet may have changed since. Compute a fresh plan to see it now.`;
+  }
+  return {
+    source,
+    computedAt: plan.computedAt,
+    age: Number.isFinite(ageMs) ? ago(ageMs) : 'at an unknown time',
+    operationId: op?.id,
+    applied,
+    sentence,
+    warning,
+  };
+}
+
+/** `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
+export function ago(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Traffic Manager
 

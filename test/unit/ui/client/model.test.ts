@@ -7,7 +7,16 @@ import {
   TopologySchema,
   type Topology,
 } from '../../../../cli/schemas.js';
-import { endpointBars, layoutMesh, look, planView, summary, timeline } from '../../../../ui/client/model.js';
+import {
+  ago,
+  endpointBars,
+  layoutMesh,
+  look,
+  planProvenance,
+  planView,
+  summary,
+  timeline,
+} from '../../../../ui/client/model.js';
 import { meshBody, operationBody } from '../../cli/support.js';
 
 const VNET_EAST = '/subscriptions/s/resourceGroups/rg-east/providers/Microsoft.Network/virtualNetworks/vnet-east';
@@ -290,6 +299,83 @@ describe('timeline', () => {
       'member-west: remediation before the apply: grantNetworkContributor on vnet-west, then reconcileCluster failed',
       'ReconcileFailed: reconciling aks-west failed',
     ]);
+  });
+});
+
+describe('planProvenance', () => {
+  const PLAN_ID = 'a'.repeat(64);
+  const computedAt = '2026-01-01T00:00:00.000Z';
+  const rows = (action: string) => [
+    { action, name: 'member-east', clusterResourceId: '/c/e', meshState: '-' },
+    { action, name: 'member-west', clusterResourceId: '/c/w', meshState: '-' },
+  ];
+  const plan = (action = 'Add', planId = PLAN_ID) => {
+    const p = planView({ planId, computedAt, plan: { rows: rows(action), findings: [] } });
+    if (!p) throw new Error('no plan');
+    return p;
+  };
+  const op = (overrides: Record<string, unknown>) => OperationSchema.parse(operationBody(overrides));
+  const soon = new Date(Date.parse(computedAt) + 3 * 60_000);
+
+  it('an applied plan: when, which operation, applied, and that it shows the fleet before the apply', () => {
+    const p = planProvenance(plan(), [op({ id: 'demo.older', createdAt: '2025-12-31T00:00:00.000Z' }), op({})], soon);
+    expect(p).toMatchObject({
+      source: 'stored',
+      computedAt,
+      age: '3 min ago',
+      operationId: 'demo.op-1',
+      applied: 'applied',
+      sentence: 'Applied by operation demo.op-1 (apply), which succeeded.',
+    });
+    expect(p.warning).toContain('It shows the fleet before that apply, not now');
+  });
+
+  it.each([
+    ['Running', 'applying', 'Being applied by operation demo.op-1 (apply) (Running).'],
+    ['AwaitingApproval', 'awaiting approval', 'Not applied yet: operation demo.op-1 (apply) waits for approval.'],
+    ['Rejected', 'not applied', 'Not applied: operation demo.op-1 (apply) was rejected.'],
+    ['Recorded', 'not applied', 'Not applied: operation demo.op-1 (apply) recorded it without applying it.'],
+  ] as const)('an operation %s: %s', (status, applied, sentence) => {
+    const p = planProvenance(plan(), [op({ status, finishedAt: null })], soon);
+    expect([p.applied, p.sentence, p.warning]).toEqual([applied, sentence, undefined]);
+  });
+
+  it('a failed apply: not applied (or only in part), with the error code', () => {
+    const failed = op({ status: 'Failed', error: { code: 'MembersNotConverged', message: 'm' } });
+    expect(planProvenance(plan(), [failed], soon).sentence).toBe(
+      'Not applied (or only in part): operation demo.op-1 (apply) failed (MembersNotConverged).',
+    );
+  });
+
+  it('no operation: nothing to apply, or not applied; a plan of another id is not matched', () => {
+    const other = op({ planId: 'b'.repeat(64) });
+    expect(planProvenance(plan('None'), [other], soon)).toMatchObject({
+      applied: 'nothing to apply',
+      operationId: undefined,
+      sentence: 'No operation: it has nothing to add or remove.',
+      warning: undefined,
+    });
+    expect(planProvenance(plan(), [other], soon)).toMatchObject({
+      applied: 'not applied',
+      sentence: 'Not applied: no recent operation carries it.',
+    });
+    expect(planProvenance(plan(), [], soon, 'fresh').sentence).toBe('Not applied: computing a plan changes nothing.');
+  });
+
+  it('an old plan is flagged however it ended', () => {
+    const later = new Date(Date.parse(computedAt) + 3 * 3_600_000);
+    const p = planProvenance(plan('None'), [], later);
+    expect(p.age).toBe('3 h ago');
+    expect(p.warning).toBe('Computed 3 h ago: the fleet may have changed since. Compute a fresh plan to see it now.');
+  });
+
+  it.each([
+    [10_000, 'just now'],
+    [5 * 60_000, '5 min ago'],
+    [47 * 3_600_000, '47 h ago'],
+    [72 * 3_600_000, '3 days ago'],
+  ])('ago(%i) is %s', (ms, text) => {
+    expect(ago(ms)).toBe(text);
   });
 });
 
