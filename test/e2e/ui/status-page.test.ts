@@ -1,7 +1,8 @@
 /**
  * The status page (`GET /api/ui`) in real headless Chromium (Debian's `chromium`, driven by playwright-core) against
  * the whole sandbox: it loads, shows both members Connected after convergence (in the picture and the table), with
- * their VNets peered, the Traffic Manager weights and the remediation in the timeline; the key leaves the address
+ * their VNets peered, the Traffic Manager weights and monitor status, the latest plan with when it was computed and
+ * what became of it, and the remediation in the timeline (once); the key leaves the address
  * bar; keyboard navigation reaches every region; reduced motion is honoured. A screenshot is saved as an artifact
  * (`test-results/status-page.png`; `FLEETMESH_UPDATE_SCREENSHOT=1` also refreshes `docs/images/status-page.png`).
  *
@@ -51,6 +52,26 @@ describe.skipIf(!hasChromium)(
           return connected === 2 && enabled === 2 ? view : undefined;
         },
         { timeoutMs: 120_000 },
+      );
+      // Then converged as the README's screenshot shows it: a resync (asked for by putting the policy back as it is)
+      // re-plans (every member unchanged) and re-reads Traffic Manager once its probes have found the endpoints Online.
+      let askedAt = 0;
+      await waitFor(
+        'a plan with every member unchanged and both endpoints monitored Online',
+        async () => {
+          const view = obj((await e2e.api('GET', '/meshes/demo')).json);
+          const rows = view.lastPlan ? arr(obj(obj(view.lastPlan).plan).rows).map((r) => obj(r).action) : [];
+          const tm = view.trafficManager;
+          const online = tm ? arr(obj(tm).endpoints).filter((e) => obj(e).monitorStatus === 'Online').length : 0;
+          if (rows.length === 2 && rows.every((a) => a === 'None') && online === 2) return view;
+          if (Date.now() - askedAt > 3_000) {
+            askedAt = Date.now();
+            const put = await e2e.api('PUT', '/meshes/demo/policy', view.policy);
+            if (put.status !== 200) throw new Error(`PUT policy answered ${put.status}: ${put.text}`);
+          }
+          return undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
       );
       userDataDir = mkdtempSync(path.join(tmpdir(), 'fleetmesh-chromium-'));
       context = await chromium.launchPersistentContext(userDataDir, {
@@ -113,12 +134,22 @@ describe.skipIf(!hasChromium)(
 
       const traffic = await page.locator('#traffic-body tbody tr').allTextContents();
       expect(traffic).toHaveLength(2);
-      for (const row of traffic) expect(row).toMatch(/500 \(50% of traffic\)/);
+      for (const row of traffic) expect(row).toMatch(/500 \(50% of traffic\).*Enabled.*Online/);
 
-      const timeline = await page.locator('#operations-body .timeline').textContent();
-      expect(timeline).toContain(
-        'member-west: remediation before the apply: grantNetworkContributor on vnet-west, then reconcileCluster succeeded',
+      // The plan says what it is: the reconciler's last one, when it was computed and what became of it.
+      expect(await page.locator('#plan-body .lead').textContent()).toBe(
+        '0 to add, 0 to remove, 2 unchanged, 0 in error.',
       );
+      const provenance = await page.locator('#plan-body .provenance').textContent();
+      expect(provenance).toMatch(/^The reconciler's last plan, computed at .+ \((just now|\d+ min ago)\)\. /);
+      expect(provenance).toMatch(/nothing to add or remove/i);
+      expect(await page.locator('#plan-body .stale').count()).toBe(0);
+
+      // The first apply: West's fix before the apply is said once, on West's line.
+      const timeline = (await page.locator('#operations-body .timeline').textContent()) ?? '';
+      const fix = 'remediation before the apply: grantNetworkContributor on vnet-west, then reconcileCluster succeeded';
+      expect(timeline).toContain(`member-west: Add → Succeeded (Connected); ${fix}`);
+      expect(timeline.split(fix)).toHaveLength(2);
       expect(await page.locator('#announce').textContent()).toContain('2 of 2 member(s) Connected');
 
       mkdirSync(path.dirname(screenshot), { recursive: true });
