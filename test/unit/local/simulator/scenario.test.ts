@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   builtInScenario,
+  onlyRolesCondition,
+  rbac,
   generateFleetScenario,
   MISCONFIGURATIONS,
   parseGeneratedName,
@@ -119,6 +122,38 @@ describe('scenario validation names the offending path', () => {
     );
     expect(e.path).toBe('roleAssignments[0].condition');
     expect(e.message).toContain('unsupported attribute');
+  });
+});
+
+describe('the shipped scenario file local/simulator/scenarios/two-regions.json', () => {
+  const file: unknown = JSON.parse(readFileSync('local/simulator/scenarios/two-regions.json', 'utf8'));
+
+  it('is the built-in two-regions (one source: the built-in reads the file)', () => {
+    expect(builtInScenario('two-regions')).toEqual(file);
+    expect(twoRegionsScenario()).toEqual(file);
+  });
+
+  it('validates against the scenario schema as it is, so a copy is a valid starting point', () => {
+    expect(() => parseScenario(file)).not.toThrow();
+    // Each call returns a fresh copy: a caller changing it does not change the next one.
+    const first = twoRegionsScenario();
+    first.fleets?.[0]?.members?.splice(0);
+    expect(twoRegionsScenario().fleets?.[0]?.members).toHaveLength(3);
+  });
+
+  it("limits the app's Role Based Access Control Administrator assignments to granting Network Contributor", () => {
+    const delegated = (twoRegionsScenario().roleAssignments ?? []).filter(
+      (a) => a.role === 'Role Based Access Control Administrator',
+    );
+    expect(delegated.map((a) => a.scope)).toEqual([
+      'vnet:rg-east/vnet-east',
+      'vnet:rg-west/vnet-west',
+      'vnet:rg-central/vnet-central',
+    ]);
+    for (const a of delegated) {
+      expect(a.condition).toBe(onlyRolesCondition([rbac.BUILT_IN_ROLE_IDS.networkContributor]));
+      expect(a.conditionVersion).toBe('2.0');
+    }
   });
 });
 
