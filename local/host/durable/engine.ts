@@ -94,6 +94,12 @@ export interface InstanceHistoryStats {
   readonly continuedAsNew: number;
 }
 
+/** An execution that ended by continuing as new: its whole history, the ContinueAsNew event last but one. */
+export interface PreviousExecution {
+  readonly executionId: string;
+  readonly history: readonly HistoryEvent[];
+}
+
 export interface QueryFilter {
   createdTimeFrom?: Date | undefined;
   createdTimeTo?: Date | undefined;
@@ -119,6 +125,7 @@ export class DurableEngine {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #peakHistory = new Map<string, number>();
   readonly #continuedAsNew = new Map<string, number>();
+  readonly #previousExecutions = new Map<string, PreviousExecution>();
   #stopping = false;
 
   constructor(options: EngineOptions) {
@@ -285,6 +292,7 @@ export class DurableEngine {
       }
       await this.#options.store.remove(instanceId);
       this.#instances.delete(instanceId);
+      this.#previousExecutions.delete(instanceId);
       return true;
     });
   }
@@ -311,6 +319,14 @@ export class DurableEngine {
 
   get(instanceId: string): InstanceRecord | undefined {
     return this.#instances.get(instanceId);
+  }
+
+  /**
+   * The execution of an instance that most recently ended with continueAsNew while this process ran it (in memory
+   * only, like the history statistics). The status API shows the current execution only, as the extension does.
+   */
+  previousExecution(instanceId: string): PreviousExecution | undefined {
+    return this.#previousExecutions.get(instanceId);
   }
 
   /** History sizes of every instance (current and peak), in instance id order. */
@@ -783,10 +799,10 @@ export class DurableEngine {
         replay.continueAsNew ??
         (() => {
           const last = result.actions.at(-1);
-          return last?.type === 'ContinueAsNew' ? { inputJson: last.inputJson } : undefined;
+          return last?.type === 'ContinueAsNew' ? { inputJson: last.inputJson, eventId: -1 } : undefined;
         })();
       if (continueAsNew) {
-        this.#continueAsNew(record, continueAsNew.inputJson, replay.unconsumedEvents, now);
+        this.#continueAsNew(record, continueAsNew, replay.unconsumedEvents, now);
         return;
       }
       record.history.push(
@@ -860,9 +876,22 @@ export class DurableEngine {
     if (record.history.length > peak) this.#peakHistory.set(record.instanceId, record.history.length);
   }
 
-  #continueAsNew(record: InstanceRecord, inputJson: string | null, carried: HistoryEvent[], now: string): void {
+  #continueAsNew(
+    record: InstanceRecord,
+    continued: { inputJson: string | null; eventId: number },
+    carried: HistoryEvent[],
+    now: string,
+  ): void {
+    const inputJson = continued.inputJson;
+    // the ending execution ends as the extension ends it: ContinueAsNew (the new input), then OrchestratorCompleted
+    record.history.push(
+      history.continueAsNew({ timestamp: now, id: continued.eventId, input: inputJson }),
+      history.orchestratorCompleted({ timestamp: now }),
+    );
     this.#notePeak(record);
     this.#continuedAsNew.set(record.instanceId, (this.#continuedAsNew.get(record.instanceId) ?? 0) + 1);
+    const ended = { executionId: record.executionId, history: record.history };
+    this.#previousExecutions.set(record.instanceId, ended);
     const executionId = newId();
     record.executionId = executionId;
     record.inputJson = inputJson;
@@ -886,6 +915,13 @@ export class DurableEngine {
       ...carried.map((event) => ({ event: { ...event, IsPlayed: false } })),
     ];
     record.lastUpdatedTime = now;
-    this.logger.info('orchestration continued as new', { instanceId: record.instanceId, orchestration: record.name });
+    this.logger.info('orchestration continued as new', {
+      instanceId: record.instanceId,
+      orchestration: record.name,
+      executionId: ended.executionId,
+      historyEvents: ended.history.length,
+      newExecutionId: executionId,
+      inputBytes: inputJson === null ? 0 : Buffer.byteLength(inputJson),
+    });
   }
 }

@@ -155,6 +155,18 @@ export const history = {
     Result: a.result,
     ...(a.failureDetails ? { FailureDetails: a.failureDetails } : {}),
   }),
+  /**
+   * The last event of an execution that continued as new (DurableTask.Core ContinueAsNewEvent, an
+   * ExecutionCompletedEvent): `EventId` is the id the orchestrator's action got, `Result` the new execution's input.
+   */
+  continueAsNew: (a: Base & { id: number; input: string | null }): HistoryEvent => ({
+    EventType: EventType.ContinueAsNew,
+    EventId: a.id,
+    IsPlayed: false,
+    Timestamp: a.timestamp,
+    OrchestrationStatus: 'ContinuedAsNew',
+    Result: a.input,
+  }),
   executionTerminated: (a: Base & { reason: string | null }): HistoryEvent => ({
     EventType: EventType.ExecutionTerminated,
     EventId: -1,

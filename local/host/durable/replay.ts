@@ -31,7 +31,8 @@ export interface ReplayOutcome {
   /** An action the local host cannot run (entities, HTTP calls). */
   unsupported: string | undefined;
   newWork: NewWork[];
-  continueAsNew: { inputJson: string | null } | undefined;
+  /** The orchestrator continued as new: the new input, and the id its action took (the ContinueAsNew event's). */
+  continueAsNew: { inputJson: string | null; eventId: number } | undefined;
   /** EventRaised events no waiter took (carried over to the next execution on continueAsNew). */
   unconsumedEvents: HistoryEvent[];
 }
@@ -131,7 +132,7 @@ class ReplaySimulator {
   private started = false;
   private stopped = false;
   private now = new Date(0).toISOString();
-  continueAsNew: { inputJson: string | null } | undefined;
+  continueAsNew: { inputJson: string | null; eventId: number } | undefined;
 
   constructor(private readonly options: ReplayOptions) {}
 
@@ -298,7 +299,8 @@ class ReplaySimulator {
       if (!action) return;
       this.cursor++;
       if (action.type === 'ContinueAsNew') {
-        this.continueAsNew = { inputJson: action.inputJson };
+        // DurableTask gives the completing action the next id, as any other action
+        this.continueAsNew = { inputJson: action.inputJson, eventId: this.sequenceNumber };
         this.stopped = true;
         return;
       }

@@ -348,6 +348,12 @@ describe('durable orchestrations', () => {
     }
     const done = await finished(counter.body);
     expect(done.body.output).toEqual({ count: 3, max: 3 });
+    // showHistory shows the current execution only, as the extension does: the ContinueAsNew events ended earlier ones
+    const events = done.body.historyEvents ?? [];
+    expect(events.filter((e) => e.EventType === 'ExecutionStarted')).toEqual([
+      expect.objectContaining({ Input: { count: 3, max: 3 } }),
+    ]);
+    expect(events.some((e) => e.EventType === 'ContinueAsNew')).toBe(false);
   });
 
   it('supports Task.any with a timer and an external event', async () => {

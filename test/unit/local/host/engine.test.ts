@@ -152,10 +152,10 @@ async function runOrchestrator(name: string, payload: OrchestrationPayload): Pro
   }
 }
 
-function newEngine(store: MemoryStore): DurableEngine {
+function newEngine(store: MemoryStore, logLines?: string[]): DurableEngine {
   return new DurableEngine({
     store,
-    logger: createLogger({ sink: () => undefined }),
+    logger: createLogger({ sink: (_level, line) => logLines?.push(line) }),
     orchestrators: new Set(Object.keys(orchestrators)),
     activities: new Set(['double', 'flaky']),
     maxConcurrentActivities: 4,
@@ -208,6 +208,46 @@ describe('durable engine with the real durable-functions executor', () => {
     expect(loaded).toBe(1);
     expect(await completion(second, 'resume-1')).toEqual({ status: 'Completed', output: expected(steps) });
     await second.stop();
+  });
+
+  it('ends an execution that continues as new with ContinueAsNew (the new input), as DurableTask does', async () => {
+    const lines: string[] = [];
+    const engine = newEngine(new MemoryStore(), lines);
+    await engine.start();
+    await engine.startNew('rounds', 'can-1', JSON.stringify({ rounds: 2, perRound: 3 }));
+    expect(await completion(engine, 'can-1')).toEqual({ status: 'Completed', output: 'done' });
+    const previous = engine.previousExecution('can-1');
+    const current = engine.get('can-1');
+    await engine.stop();
+    expect(previous?.executionId).toBeDefined();
+    expect(previous?.executionId).not.toBe(current?.executionId);
+    const ended = previous?.history ?? [];
+    const newInput = JSON.stringify({ rounds: 1, perRound: 1 });
+    // three activities took ids 0-2, so the completing action got id 3; OrchestratorCompleted closes the episode
+    expect(ended.slice(-2)).toMatchObject([
+      { EventType: 16, EventId: 3, OrchestrationStatus: 'ContinuedAsNew', Result: newInput },
+      { EventType: 13, EventId: -1 },
+    ]);
+    expect(ended.filter((e) => e.EventType === 16)).toHaveLength(1);
+    expect(ended.filter((e) => e.EventType === 5)).toHaveLength(3);
+    expect(ended.find((e) => e.EventType === 0)?.ExecutionId).toBe(previous?.executionId);
+    // the new execution has a history of its own that starts from the new input
+    expect(current?.history.find((e) => e.EventType === 0)).toMatchObject({
+      Input: newInput,
+      ExecutionId: current?.executionId,
+    });
+    expect(current?.history.some((e) => e.EventType === 16)).toBe(false);
+    const logged = lines
+      .filter((l) => l.includes('orchestration continued as new'))
+      .map((l) => JSON.parse(l) as unknown);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        instanceId: 'can-1',
+        executionId: previous?.executionId,
+        newExecutionId: current?.executionId,
+        historyEvents: ended.length,
+      }),
+    ]);
   });
 
   it('reports the current and peak history size of every instance, the peak surviving continueAsNew', async () => {

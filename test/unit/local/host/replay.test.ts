@@ -130,7 +130,7 @@ describe('replay of orchestrator actions against history', () => {
       { actionType: 6, externalEventName: 'x' },
       { actionType: 4, input: 5 },
     ]);
-    expect(out.continueAsNew).toEqual({ inputJson: '5' });
+    expect(out.continueAsNew).toEqual({ inputJson: '5', eventId: 0 });
     expect(out.unconsumedEvents.map((e) => e.Input)).toEqual(['2']);
   });
 
@@ -153,7 +153,7 @@ describe('replay of orchestrator actions against history', () => {
       { actionType: 4, input: 1 },
     ]);
     expect(out.mismatch).toBeUndefined();
-    expect(out.continueAsNew).toEqual({ inputJson: '1' });
+    expect(out.continueAsNew).toEqual({ inputJson: '1', eventId: 2 });
     expect(out.unconsumedEvents.map((e) => e.Input)).toEqual(['7']);
   });
 
