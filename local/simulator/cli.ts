@@ -4,12 +4,13 @@
  * Starts the simulator alone and prints the ARM endpoint, the subscription id, the tokens of the scenario's
  * principals and the admin token of `/_sim/`; writes the certificate (PEM) where asked. Runs until interrupted.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { ScenarioError } from './scenario/schema.js';
-import { startSimulator, type SimulatorOptions } from './simulator.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from './simulator.js';
 
 const USAGE = `Usage: npm run simulator -- [options]
 
@@ -27,11 +28,36 @@ const USAGE = `Usage: npm run simulator -- [options]
   --verbose              log every ARM request (JSON lines on stdout)
   --help                 this text`;
 
+/** A bad command line (as opposed to a failure while starting). */
+class UsageError extends Error {}
+
+function isUsageError(e: Error): boolean {
+  const code = (e as { code?: unknown }).code;
+  return (
+    e instanceof UsageError ||
+    e instanceof ScenarioError ||
+    (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+  );
+}
+
 function intOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${value}'`);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
   return n;
+}
+
+/** The simulator once it listens, so a failure after that point can stop it before exiting. */
+let running: RunningSimulator | undefined;
+
+/** Writes the certificate, creating its directory (`.fleetmesh/` is not in a fresh clone: it is gitignored). */
+function writeCertificate(file: string, pem: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, pem, { mode: 0o644 });
+  } catch (error) {
+    throw new Error(`cannot write the certificate to '${file}': ${ensureError(error).message}`, { cause: error });
+  }
 }
 
 async function main(): Promise<void> {
@@ -76,7 +102,8 @@ async function main(): Promise<void> {
     ...(values.verbose ? { logger: createLogger({ minLevel: 'debug', fields: { component: 'simulator' } }) } : {}),
   };
   const sim = await startSimulator(options);
-  if (values['cert-out']) writeFileSync(values['cert-out'], sim.certificatePem, { mode: 0o644 });
+  running = sim;
+  if (values['cert-out']) writeCertificate(values['cert-out'], sim.certificatePem);
   const principals = sim.control.principals();
   const details = {
     endpoint: sim.endpoint,
@@ -110,9 +137,21 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
+/**
+ * Any start error ends the process with status 1: a simulator already listening is stopped first (never left
+ * running without having printed its endpoint), with a bound so a stuck close cannot hang the exit.
+ */
+main().catch(async (error: unknown) => {
   const e = ensureError(error);
   console.error(e instanceof ScenarioError ? e.message : `simulator: ${e.message}`);
-  console.error('Run with --help for usage.');
-  process.exitCode = 1;
+  if (isUsageError(e)) console.error('Run with --help for usage.');
+  const sim = running;
+  running = undefined;
+  if (sim) {
+    await Promise.race([
+      sim.stop().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+    ]);
+  }
+  process.exit(1);
 });
