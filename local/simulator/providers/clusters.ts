@@ -21,8 +21,20 @@ import {
 } from '../world.js';
 import { parseBody, requireResourceGroup, Tags } from './common.js';
 
-/** The api-version `@azure/arm-containerservice` 25.3.0 sends (its default). */
-export const MANAGED_CLUSTER_API_VERSIONS = ['2026-04-01'] as const;
+/**
+ * The stable api-versions `@azure/arm-containerservice` 25.3.0 lists (`KnownVersions`; it sends the last, its
+ * default): one model serves them all, so they share the fields the simulator renders (`networkProfile` with
+ * `networkDataplane` and `advancedNetworking`, `currentKubernetesVersion`, `identity`, agent pools with `podSubnetID`).
+ * A client pinned to one of them (or `az aks`, which sends a recent stable one) is answered as ARM would; previews and
+ * older versions are refused (400 `NoRegisteredProviderFound`), so a pin the simulator cannot vouch for shows up.
+ */
+export const MANAGED_CLUSTER_API_VERSIONS = [
+  '2025-10-01',
+  '2026-01-01',
+  '2026-02-01',
+  '2026-03-01',
+  '2026-04-01',
+] as const;
 
 const CLUSTER =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{resourceName}';

@@ -164,10 +164,13 @@ export function fleetRoutes(): RouteDefinition[] {
       apiVersions: v,
       handle: (req, p, ctx) => {
         const fleet = requireFleet(ctx, p, true);
+        // Fleet accepts $filter here, but its grammar is not documented (reference §1.6: the spec says only "Filter
+        // the result list using the given expression"), so no answer of the simulator could be trusted to be Fleet's.
+        // Refused on purpose, naming why, rather than answering with a guessed match; fleetmesh never sends it.
         if (req.query.has('$filter')) {
           throw badRequest(
             'InvalidParameter',
-            'The simulator does not support $filter on fleet members (its grammar is not documented): list all members and filter them yourself.',
+            "The simulator does not evaluate $filter on the fleet member list: Fleet's $filter grammar is not documented, so the simulator cannot answer as Fleet would. List all members (with $top and $skipToken if you page) and filter them yourself, as `az fleet clustermeshprofile apply --what-if` does.",
             '$filter',
           );
         }

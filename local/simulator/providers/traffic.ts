@@ -30,6 +30,15 @@ import { PUBLIC_IP_TYPE } from './network.js';
 
 export const TRAFFIC_MANAGER_API_VERSIONS = ['2022-04-01'] as const;
 
+/**
+ * The 200 body of a profile or endpoint DELETE: `DeleteOperationResult` (reference §7 "Delete returns
+ * `{operationResult: bool}`"). `operationResult` is the SDK's name (`x-ms-client-name`) of the REST field `boolean`
+ * (azure-rest-api-specs trafficmanager 2022-04-01 `definitions.DeleteOperationResult`), so the wire carries
+ * `{"boolean": true}` and `@azure/arm-trafficmanager` returns `{ operationResult: true }`. A resource already gone
+ * answers 204 with no body.
+ */
+const DELETED = { boolean: true } as const;
+
 /** Azure's limit: "Endpoints per profile: 200" (Azure subscription limits, Traffic Manager), endpoints of all types. */
 export const MAX_ENDPOINTS_PER_PROFILE = 200;
 
@@ -550,7 +559,7 @@ export function trafficRoutes(): RouteDefinition[] {
           operationName: 'Microsoft.Network/trafficManagerProfiles/delete',
           existed: true,
         });
-        return empty(200);
+        return json(200, DELETED);
       },
     },
     {
@@ -656,7 +665,7 @@ export function trafficRoutes(): RouteDefinition[] {
           operationName: `Microsoft.Network/trafficManagerProfiles/${segment}/delete`,
           existed: true,
         });
-        return empty(200);
+        return json(200, DELETED);
       },
     },
   ];

@@ -177,8 +177,31 @@ describe('fleet members', () => {
     expect(unknown.status).toBe(400);
     expect(at(unknown.json, 'error', 'code')).toBe('NoRegisteredProviderFound');
     expect((await arm.get(arm.fleet('/members'), { apiVersion: '2026-06-02-preview' })).status).toBe(200);
+    // Refused on purpose: Fleet's $filter grammar is undocumented (reference §1.6), so the message says what to do.
     const filter = await arm.get(`${arm.fleet('/members')}?$filter=labels/mesh eq 'demo'`);
     expect(filter.status).toBe(400);
+    expect(at(filter.json, 'error', 'code')).toBe('InvalidParameter');
+    expect(at(filter.json, 'error', 'target')).toBe('$filter');
+    expect(String(at(filter.json, 'error', 'message'))).toMatch(/grammar is not documented.*List all members/);
+  });
+});
+
+describe('managed cluster api-versions', () => {
+  it('answers every recent stable api-version that shares the model (KnownVersions of @azure/arm-containerservice 25.3.0), and refuses others', async () => {
+    const cluster = arm.sub('/resourceGroups/rg-east/providers/Microsoft.ContainerService/managedClusters/aks-east');
+    for (const apiVersion of ['2025-10-01', '2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01']) {
+      const r = await arm.get(cluster, { apiVersion });
+      expect(r.status, apiVersion).toBe(200);
+      expect(at(r.json, 'properties', 'networkProfile', 'advancedNetworking', 'enabled'), apiVersion).toBe(true);
+    }
+    for (const apiVersion of ['2024-05-01', '2026-04-02-preview']) {
+      const r = await arm.get(cluster, { apiVersion });
+      expect(r.status, apiVersion).toBe(400);
+      expect(at(r.json, 'error', 'code')).toBe('NoRegisteredProviderFound');
+      expect(String(at(r.json, 'error', 'message'))).toContain(
+        '2025-10-01, 2026-01-01, 2026-02-01, 2026-03-01, 2026-04-01',
+      );
+    }
   });
 });
 

@@ -403,17 +403,22 @@ describe('@azure/arm-trafficmanager 6.1.0', () => {
     expect(updated.weight).toBe(7);
     const patched = await client.profiles.update('rg-traffic', 'tm-demo', { tags: { owner: 'fleetmesh' } });
     expect(patched.tags).toEqual({ owner: 'fleetmesh' });
-    await client.endpoints.delete('rg-traffic', 'tm-demo', 'AzureEndpoints', 'east');
+    // DeleteOperationResult: REST field `boolean`, which the SDK names operationResult (reference §7).
+    expect(await client.endpoints.delete('rg-traffic', 'tm-demo', 'AzureEndpoints', 'east')).toEqual({
+      operationResult: true,
+    });
     await expect(client.endpoints.get('rg-traffic', 'tm-demo', 'AzureEndpoints', 'east')).rejects.toMatchObject({
       statusCode: 404,
     });
+    // Already gone: 204, no body.
+    expect(await client.endpoints.delete('rg-traffic', 'tm-demo', 'AzureEndpoints', 'east')).toEqual({});
 
     const noDns = client.endpoints.createOrUpdate('rg-traffic', 'tm-demo', 'AzureEndpoints', 'bad', {
       targetResourceId: arm.sub('/resourceGroups/rg-east/providers/Microsoft.Network/publicIPAddresses/none'),
       weight: 1,
     });
     await expect(noDns).rejects.toMatchObject({ statusCode: 400 });
-    await client.profiles.delete('rg-traffic', 'tm-demo');
+    expect(await client.profiles.delete('rg-traffic', 'tm-demo')).toEqual({ operationResult: true });
     await expect(client.profiles.get('rg-traffic', 'tm-demo')).rejects.toMatchObject({ statusCode: 404 });
   });
 
