@@ -7,6 +7,7 @@
  * type is one of includedEventTypes and, for the advanced filter StringBeginsWith on the subject, the subject begins
  * with any of the values, compared case-insensitively.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterMeshProfileId, fleetId, fleetMemberId, resourceGroupId } from '../../../shared/arm/resourceId.js';
 import { parseFleetEvent } from '../../../shared/events/fleetEvents.js';
@@ -110,6 +111,97 @@ describe('Event Grid subscription filters (infra/config/fleet-events.json)', () 
     expect(spec.retryPolicy.eventTimeToLiveInMinutes).toBeGreaterThanOrEqual(1);
     expect(spec.retryPolicy.eventTimeToLiveInMinutes).toBeLessThanOrEqual(1440);
     expect(spec.delivery.maxEventsPerBatch).toBe(1);
+  });
+
+  /**
+   * Generated subjects: case variations of every segment, other subscriptions, resource groups, fleets (one whose name
+   * extends or shortens the fleet's), other resource types, other children of the fleet, and paths below a member or
+   * profile. Event Grid's StringBeginsWith cannot stop at a depth, so a subject below a member or profile (an action,
+   * or a child resource) passes the filter; fleetEvents takes an action's subject and ignores the rest, which costs an
+   * invocation and nothing else. Everything else is decided the same way by the filter and by fleetEvents.
+   */
+  it('accepts what fleetEvents accepts, and only that above a member or profile (property)', async () => {
+    const otherSubscription = '00000000-0000-0000-0000-000000000002';
+    /** A spelling of `text` with each letter's case drawn independently. */
+    const anyCase = (text: string): fc.Arbitrary<string> =>
+      fc
+        .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
+        .map((upper) => text.replace(/./g, (c, i: number) => (upper[i] ? c.toUpperCase() : c.toLowerCase())));
+    /** The fleet's own value four times in five (so both sides of the filter are reached), else another one. */
+    const oneOf = (own: string, ...others: string[]): fc.Arbitrary<string> =>
+      (others.length === 0
+        ? fc.constant(own)
+        : fc.oneof({ arbitrary: fc.constant(own), weight: 4 }, { arbitrary: fc.constantFrom(...others), weight: 1 })
+      ).chain(anyCase);
+    const name = fc.stringMatching(/^[a-z0-9][-a-z0-9]{0,11}$/);
+    const subject = fc
+      .record({
+        subscription: fc.oneof({ arbitrary: fc.constant(s), weight: 4 }, fc.constant(otherSubscription)),
+        resourceGroupsSegment: oneOf('resourceGroups'),
+        resourceGroup: oneOf(rg, 'rg-other', `${rg}2`),
+        providers: oneOf('providers'),
+        namespace: oneOf('Microsoft.ContainerService', 'Microsoft.Network'),
+        type: oneOf('fleets', 'managedClusters', 'fleetsX'),
+        fleet: oneOf(f, `${f}0`, 'fleet2', f.slice(0, -1)),
+        child: fc.option(oneOf('members', 'clusterMeshProfiles', 'updateRuns', 'updateStrategies', 'gates'), {
+          nil: undefined,
+        }),
+        childName: name,
+        nested: fc.constantFrom('', '/', '/apply', '/apply/x', '/members/m2', '/x/y/z'),
+      })
+      .map((p) => {
+        const base = `/subscriptions/${p.subscription}/${p.resourceGroupsSegment}/${p.resourceGroup}/${p.providers}/${p.namespace}/${p.type}/${p.fleet}`;
+        return p.child === undefined
+          ? { subject: base, below: false }
+          : { subject: `${base}/${p.child}/${p.childName}${p.nested}`, below: p.nested.length > 1 };
+      });
+    const eventType = fc.oneof(
+      { arbitrary: fc.constantFrom(WRITE, DELETE, ACTION), weight: 3 },
+      fc.constantFrom(
+        'Microsoft.Resources.ResourceWriteFailure',
+        'Microsoft.Resources.ResourceDeleteCancel',
+        'Microsoft.Resources.ResourceActionFailure',
+      ),
+    );
+    const scope = { subscriptionId: s, resourceGroup: rg, fleetName: f };
+    let accepted = 0;
+    let refused = 0;
+    let deliveredAndIgnored = 0;
+    await fc.assert(
+      fc.asyncProperty(eventType, subject, async (type, { subject: subj, below }) => {
+        const subscriptionOfSubject = subj.split('/')[2] ?? s;
+        const result = await parseFleetEvent(
+          {
+            id: 'generated',
+            topic: resourceGroupId(subscriptionOfSubject, rg),
+            subject: subj,
+            eventType: type,
+            eventTime: '2026-11-25T00:00:00Z',
+            data: { subscriptionId: subscriptionOfSubject, status: 'Succeeded', resourceUri: subj },
+            dataVersion: '2',
+            metadataVersion: '1',
+          },
+          scope,
+        );
+        const passed = passes(spec, FLEET, { eventType: type, subject: subj });
+        const reason = result.kind === 'ignored' ? result.reason : undefined;
+        const taken = reason === undefined;
+        if (taken) accepted++;
+        if (!passed) refused++;
+        // Nothing fleetEvents acts on is filtered out.
+        if (taken) expect(passed, `${type} ${subj}: filtered out`).toBe(true);
+        // Above a member or profile, nothing passes that fleetEvents then ignores.
+        if (passed && !taken) {
+          expect(below, `${type} ${subj}: delivered and ignored (${reason})`).toBe(true);
+          deliveredAndIgnored++;
+        }
+      }),
+      { numRuns: 1000, seed: 20261125 },
+    );
+    // The generator reaches every case.
+    expect(accepted).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(50);
+    expect(deliveredAndIgnored).toBeGreaterThan(10);
   });
 
   it('accepts exactly what fleetEvents accepts: every sample gives an intent from the shared/events parser iff it passes the filter', async () => {
