@@ -3,62 +3,139 @@
  * operation the gateways call: field names (the `properties` envelope ARM uses on the wire, which the SDKs flatten)
  * and enum values, LRO headers, and the error envelope. Bodies are read over plain HTTPS, not through an SDK, so
  * nothing is deserialised away. A table keyed by the gateway operation names must cover all of them.
+ *
+ * Every field name and enum value below is written out from the reference (section in brackets), never taken from
+ * the app's own models (`shared/models`): a model and a simulator that agree on a wrong name must still fail here.
+ * Fleet members and cluster mesh profiles are checked strictly (no field the reference does not name); the other
+ * resources carry many more fields in ARM, so their schemas require the reference's fields and values only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { twoRegionsScenario } from '../../../../local/simulator/index.js';
 import { ArmOperation, type ArmOperationName } from '../../../../shared/azure/index.js';
-import {
-  ClusterMeshProfileSchema,
-  ClusterMeshStates,
-  EndpointStatuses,
-  FleetMemberSchema,
-  KnownEndpointMonitorStatuses,
-  KnownMemberProvisioningStates,
-  KnownProfileProvisioningStates,
-  MeshMemberStates,
-  PeeringStates,
-  PrincipalTypes,
-  RouteNextHopTypes,
-  TrafficRoutingMethods,
-} from '../../../../shared/models/index.js';
 import { AKS_API, AUTHZ_API, FLEET_API, NETWORK_API, TM_API, type HttpResult } from '../../local/simulator/support.js';
 import { NETWORK_CONTRIBUTOR, startHarness, type GatewayHarness } from './support.js';
 
-/* ---------- wire schemas from the reference (section numbers in brackets) ---------- */
+/* ---------- enum values, literally from the reference ---------- */
+
+/** [§1.2] `properties.provisioningState` of a cluster mesh profile. */
+const PROFILE_PROVISIONING_STATES = ['Succeeded', 'Failed', 'Canceled'] as const;
+/** [§1.2] `properties.status.state` of a cluster mesh profile. */
+const CLUSTER_MESH_STATES = ['NotConnected', 'Applying', 'Connected', 'Degraded', 'Failed'] as const;
+/** [§2] `properties.provisioningState` of a fleet member. */
+const MEMBER_PROVISIONING_STATES = ['Succeeded', 'Failed', 'Canceled', 'Joining', 'Leaving', 'Updating'] as const;
+/** [§2] `properties.meshProperties.status.state` (no `Unknown` or `NotConnected`: not in the compiled enum). */
+const MESH_MEMBER_STATES = ['Connecting', 'Connected', 'Disconnecting', 'Failed'] as const;
+/** [§5] `peeringState` and `peeringSyncLevel` of a VNet peering. */
+const PEERING_STATES = ['Initiated', 'Connected', 'Disconnected'] as const;
+const PEERING_SYNC_LEVELS = ['FullyInSync', 'RemoteNotInSync', 'LocalNotInSync', 'LocalAndRemoteNotInSync'] as const;
+/** [§6] `principalType` of a role assignment. */
+const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'] as const;
+/** [§7] Traffic Manager. */
+const TRAFFIC_ROUTING_METHODS = ['Performance', 'Priority', 'Weighted', 'Geographic', 'MultiValue', 'Subnet'] as const;
+const PROFILE_MONITOR_STATUSES = ['CheckingEndpoints', 'Online', 'Degraded', 'Disabled', 'Inactive'] as const;
+const ENDPOINT_STATUSES = ['Enabled', 'Disabled'] as const;
+const ENDPOINT_MONITOR_STATUSES = [
+  'CheckingEndpoint',
+  'Online',
+  'Degraded',
+  'Disabled',
+  'Inactive',
+  'Stopped',
+  'Unmonitored',
+] as const;
+/**
+ * Not in the reference (§5 does not describe route tables): `RouteNextHopType` of ARM's network spec, as
+ * `@azure/arm-network` 36.0.0 publishes it (`KnownRouteNextHopType`).
+ */
+const ROUTE_NEXT_HOP_TYPES = ['VirtualNetworkGateway', 'VnetLocal', 'Internet', 'VirtualAppliance', 'None'] as const;
+
+/* ---------- wire schemas from the reference ---------- */
 
 const Id = z.string().startsWith('/subscriptions/');
 const QuotedEtag = z.string().regex(/^".+"$/);
 const WeakEtag = z.string().regex(/^W\/".+"$/);
 const Page = z.object({ value: z.array(z.unknown()), nextLink: z.string().optional() });
-const ErrorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+/** [§8] ARM's `ErrorDetail`: `{code, message, target?, details?, additionalInfo?}`. */
+interface ErrorDetail {
+  code: string;
+  message: string;
+  target?: string | undefined;
+  details?: ErrorDetail[] | undefined;
+  additionalInfo?: { type: string; info?: unknown }[] | undefined;
+}
+const ErrorDetailWire: z.ZodType<ErrorDetail> = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  target: z.string().optional(),
+  get details() {
+    return z.array(ErrorDetailWire).optional();
+  },
+  additionalInfo: z.array(z.object({ type: z.string(), info: z.unknown() })).optional(),
+});
+const ErrorEnvelope = z.strictObject({ error: ErrorDetailWire });
 const OperationStatus = z.object({
   id: z.string(),
   name: z.string(),
   status: z.enum(['InProgress', 'Succeeded', 'Failed', 'Canceled']),
   startTime: z.string(),
 });
+/** ARM's `systemData`. */
+const SystemData = z.object({
+  createdBy: z.string(),
+  createdByType: z.string(),
+  createdAt: z.string(),
+  lastModifiedBy: z.string(),
+  lastModifiedByType: z.string(),
+  lastModifiedAt: z.string(),
+});
+/** [§1.2] `{ byLabel }`: an object, never a bare string or a Kubernetes LabelSelector. */
+const MemberSelectorWire = z.strictObject({ byLabel: z.string().max(512) });
 
-/** [§2] Fleet member, wire shape, with the closed enums. */
-const MemberWire = FleetMemberSchema.extend({
+/** [§2] Fleet member: top level, and everything else under `properties`; `meshProperties` absent when in no mesh. */
+const MemberWire = z.strictObject({
   id: Id,
+  name: z.string(),
   type: z.literal('Microsoft.ContainerService/fleets/members'),
+  systemData: SystemData.optional(),
   eTag: QuotedEtag,
-  properties: FleetMemberSchema.shape.properties.extend({
-    provisioningState: z.enum(KnownMemberProvisioningStates),
+  properties: z.strictObject({
+    clusterResourceId: Id,
+    group: z.string().optional(),
+    labels: z.record(z.string(), z.string()),
+    provisioningState: z.enum(MEMBER_PROVISIONING_STATES),
+    status: z
+      .strictObject({ lastOperationId: z.string().optional(), lastOperationError: ErrorDetailWire.optional() })
+      .optional(),
+    meshProperties: z
+      .strictObject({
+        ciliumProperties: z.strictObject({ id: z.int().min(1).max(255), name: z.string() }),
+        clusterMeshProfileResourceId: Id,
+        status: z.strictObject({
+          state: z.enum(MESH_MEMBER_STATES),
+          lastUpdatedAt: z.iso.datetime().optional(),
+          lastOperationId: z.string().optional(),
+          error: ErrorDetailWire.optional(),
+        }),
+      })
+      .optional(),
   }),
 });
-/** [§1.2] Cluster mesh profile: selector as an object, never a string. */
-const ProfileWire = ClusterMeshProfileSchema.extend({
+/** [§1.2] Cluster mesh profile: everything but `eTag` (and the ARM envelope) under `properties`. */
+const ProfileWire = z.strictObject({
   id: Id,
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
   type: z.literal('Microsoft.ContainerService/fleets/clusterMeshProfiles'),
+  systemData: SystemData.optional(),
   eTag: QuotedEtag,
-  properties: z.object({
-    provisioningState: z.enum(KnownProfileProvisioningStates),
-    memberSelector: z.object({ byLabel: z.string() }),
-    status: z.object({
-      state: z.enum(ClusterMeshStates),
-      lastAppliedMemberSelector: z.object({ byLabel: z.string() }).nullish(),
+  properties: z.strictObject({
+    provisioningState: z.enum(PROFILE_PROVISIONING_STATES),
+    memberSelector: MemberSelectorWire.optional(),
+    status: z.strictObject({
+      state: z.enum(CLUSTER_MESH_STATES),
+      lastAppliedMemberSelector: MemberSelectorWire.nullish(),
+      lastOperationId: z.string().optional(),
+      lastOperationError: ErrorDetailWire.optional(),
     }),
   }),
 });
@@ -117,8 +194,8 @@ const VnetWire = z.object({
           useRemoteGateways: z.boolean(),
           remoteVirtualNetwork: z.object({ id: Id }),
           remoteAddressSpace: z.object({ addressPrefixes: z.array(z.string()) }),
-          peeringState: z.enum(PeeringStates),
-          peeringSyncLevel: z.enum(['FullyInSync', 'RemoteNotInSync', 'LocalNotInSync', 'LocalAndRemoteNotInSync']),
+          peeringState: z.enum(PEERING_STATES),
+          peeringSyncLevel: z.enum(PEERING_SYNC_LEVELS),
           provisioningState: z.string(),
         }),
       }),
@@ -146,7 +223,7 @@ const RouteTableWire = z.object({
     routes: z.array(
       z.object({
         name: z.string(),
-        properties: z.object({ addressPrefix: z.string(), nextHopType: z.enum(RouteNextHopTypes) }),
+        properties: z.object({ addressPrefix: z.string(), nextHopType: z.enum(ROUTE_NEXT_HOP_TYPES) }),
       }),
     ),
   }),
@@ -170,7 +247,7 @@ const AssignmentWire = z.object({
   properties: z.object({
     roleDefinitionId: z.string().regex(/\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/),
     principalId: z.uuid(),
-    principalType: z.enum(PrincipalTypes),
+    principalType: z.enum(PRINCIPAL_TYPES),
     scope: z.string(),
     condition: z.string().nullable(),
     conditionVersion: z.string().nullable(),
@@ -201,9 +278,9 @@ const EndpointWire = z.object({
   properties: z.object({
     targetResourceId: Id,
     target: z.string(),
-    endpointStatus: z.enum(EndpointStatuses),
+    endpointStatus: z.enum(ENDPOINT_STATUSES),
     weight: z.int().min(1).max(1000),
-    endpointMonitorStatus: z.enum(KnownEndpointMonitorStatuses).nullable(),
+    endpointMonitorStatus: z.enum(ENDPOINT_MONITOR_STATUSES).nullable(),
   }),
 });
 const TmProfileWire = z.object({
@@ -212,10 +289,10 @@ const TmProfileWire = z.object({
   location: z.literal('global'),
   properties: z.object({
     profileStatus: z.enum(['Enabled', 'Disabled']),
-    trafficRoutingMethod: z.enum(TrafficRoutingMethods),
+    trafficRoutingMethod: z.enum(TRAFFIC_ROUTING_METHODS),
     dnsConfig: z.object({ relativeName: z.string(), fqdn: z.string().endsWith('.trafficmanager.net'), ttl: z.int() }),
     monitorConfig: z.object({
-      profileMonitorStatus: z.enum(['CheckingEndpoints', 'Online', 'Degraded', 'Disabled', 'Inactive']),
+      profileMonitorStatus: z.enum(PROFILE_MONITOR_STATUSES),
       protocol: z.enum(['HTTP', 'HTTPS', 'TCP']),
       port: z.int(),
       intervalInSeconds: z.union([z.literal(30), z.literal(10)]),
@@ -412,7 +489,7 @@ describe('simulator bodies follow the reference for every gateway operation', ()
       if (m.properties.meshProperties) states.add(m.properties.meshProperties.status.state);
     }
     expect([...states].sort()).toEqual(['Connected', 'Failed']);
-    for (const s of [...states, 'Connecting']) expect(MeshMemberStates).toContain(s);
+    for (const s of [...states, 'Connecting']) expect(MESH_MEMBER_STATES).toContain(s);
 
     covers(ArmOperation.meshProfilesDelete);
     const del = await h.arm.delete(fleet('/clusterMeshProfiles/spare'), { headers: { 'if-match': created.eTag } });
@@ -600,8 +677,12 @@ describe('simulator bodies follow the reference for every gateway operation', ()
     expect(patched.properties.endpoints.map((e) => e.name)).toEqual(['east']);
 
     covers(ArmOperation.trafficEndpointsDelete);
-    expect((await h.arm.delete(endpoint, q)).status).toBe(200);
-    expect((await h.arm.delete(endpoint, q)).status).toBe(204);
+    // [§7] "Delete returns {operationResult: bool}": `operationResult` is the SDK's name of the REST field `boolean`
+    // (DeleteOperationResult in the trafficmanager spec), so the wire body is {"boolean": true}.
+    expect(ok(z.strictObject({ boolean: z.literal(true) }), await h.arm.delete(endpoint, q)).boolean).toBe(true);
+    const gone = await h.arm.delete(endpoint, q);
+    expect(gone.status).toBe(204);
+    expect(gone.text).toBe('');
     armError(await h.arm.get(endpoint, q), 404, 'ResourceNotFound');
   });
 
