@@ -19,6 +19,7 @@ import {
 import { z } from 'zod';
 import { tryParseResourceId, type ParsedResourceId } from '../arm/resourceId.js';
 import type { Settings } from '../config/settings.js';
+import { ProfileNameSchema } from '../state/documents.js';
 
 /** The fleet this deployment manages. */
 export interface FleetScope {
@@ -180,6 +181,30 @@ export function profilesAffectedBy(intent: FleetIntent, knownProfiles: readonly 
   return [unique.get(intent.profile.toLowerCase()) ?? intent.profile];
 }
 
+/** Where the managed mesh profiles are found (names only). */
+export interface ProfileSources {
+  /** The profiles fleetmesh keeps a mesh view or a policy for (Cosmos DB). */
+  readonly stored: () => Promise<readonly string[]>;
+  /** The fleet's cluster mesh profiles, from ARM (what the resync timer signals). */
+  readonly fleet: () => Promise<readonly string[]>;
+}
+
+/**
+ * The profiles to signal for an intent. A profile event names its profile (nothing to read). A member event can
+ * affect every managed mesh: the fleet's mesh profiles from ARM united with the profiles fleetmesh keeps state for,
+ * as the resync timer does. The stored ones alone are not enough: after a fresh deployment nothing is stored yet,
+ * and a label change must still reach the reconciler of a profile that exists in ARM. Sorted by name. A failed read
+ * throws: the caller fails the delivery so Event Grid sends it again, rather than drop the event.
+ */
+export async function profilesToSignal(intent: FleetIntent, sources: ProfileSources): Promise<string[]> {
+  if (intent.kind === 'profile') return profilesAffectedBy(intent, []);
+  const [stored, fleet] = await Promise.all([sources.stored(), sources.fleet()]);
+  return profilesAffectedBy(
+    intent,
+    [...stored, ...fleet].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function deserialize(record: Record<string, unknown>): Promise<Envelope | IgnoredEvent> {
@@ -245,6 +270,9 @@ function fieldOfSdkError(message: string, isCloudEvent: boolean): string {
 function interpret(e: Envelope, scope: FleetScope): FleetEventResult {
   const skip = (reason: string, field: string): IgnoredEvent => ignored(reason, field, e.id, e.type);
   const f = e.fields;
+
+  // 0. An id to deduplicate on (the SDK takes an empty one).
+  if (e.id.trim() === '') return skip('id is empty: an event needs an id (redeliveries are recognised by it)', 'id');
 
   // 1. Event type: only the three ARM success events.
   if (!e.acceptedType) {
@@ -348,9 +376,12 @@ function interpret(e: Envelope, scope: FleetScope): FleetEventResult {
     resourceId: target.id,
     schema: e.schema,
   };
-  return childType === 'members'
-    ? { kind: 'member', member: childSeg.name.toLowerCase(), ...base }
-    : { kind: 'profile', profile: childSeg.name.toLowerCase(), ...base };
+  if (childType === 'members') return { kind: 'member', member: childSeg.name.toLowerCase(), ...base };
+  const profile = childSeg.name.toLowerCase();
+  if (!ProfileNameSchema.safeParse(profile).success) {
+    return skip(`subject names '${childSeg.name}', which is not a cluster mesh profile name`, 'subject');
+  }
+  return { kind: 'profile', profile, ...base };
 }
 
 function parseSubject(subject: string, type: AcceptedEventType): ParsedResourceId | undefined {

@@ -5,6 +5,7 @@ import {
   parseFleetEvent,
   parseFleetEvents,
   profilesAffectedBy,
+  profilesToSignal,
   type FleetIntent,
   type FleetScope,
 } from '../../../../shared/events/fleetEvents.js';
@@ -345,6 +346,15 @@ describe('ignored events name the field and the reason', () => {
     ['CloudEvents without subject', without(cloudEvent(), 'subject'), 'subject', /subject is missing/],
     ['CloudEvents with a numeric time', cloudEvent({ time: 5 }), 'time', /'time' should be a 'string'/],
     ['CloudEvents with an unparsable time', cloudEvent({ time: 'soon' }), 'time', /time is not a valid timestamp/],
+    // Identity
+    ['an empty id', egEvent({ id: '' }), 'id', /id is empty/],
+    ['a blank CloudEvents id', cloudEvent({ id: '  ' }), 'id', /id is empty/],
+    [
+      'a mesh profile name that is not one',
+      egEvent({ subject: `${fleetPath}/clusterMeshProfiles/Mesh_1`, data: {} }),
+      'subject',
+      /'Mesh_1', which is not a cluster mesh profile name/,
+    ],
     // Not an event at all
     ['null', null, '(event)', /must be a JSON object, got null/],
     ['a number', 42, '(event)', /got a number/],
@@ -442,6 +452,55 @@ describe('profilesAffectedBy', () => {
     ['the known spelling wins', intent('profile', 'mesh-1'), ['Mesh-1'], ['Mesh-1']],
   ])('%s', (_name, i, known, expected) => {
     expect(profilesAffectedBy(i, known)).toEqual(expected);
+  });
+});
+
+describe('profilesToSignal', () => {
+  const intent = async (event: Record<string, unknown>): Promise<FleetIntent> => {
+    const parsed = await parseFleetEvent(event, scope);
+    if (parsed.kind === 'ignored') throw new Error(parsed.reason);
+    return parsed;
+  };
+  const sources = (stored: string[], fleet: string[] | Error) => {
+    const reads = { stored: 0, fleet: 0 };
+    return {
+      reads,
+      stored: () => {
+        reads.stored++;
+        return Promise.resolve(stored);
+      },
+      fleet: () => {
+        reads.fleet++;
+        return fleet instanceof Error ? Promise.reject(fleet) : Promise.resolve(fleet);
+      },
+    };
+  };
+
+  it('a member event reaches the fleet’s profiles from ARM though nothing is stored yet (a fresh deployment)', async () => {
+    expect(await profilesToSignal(await intent(egEvent()), sources([], ['mesh-1', 'mesh-2']))).toEqual([
+      'mesh-1',
+      'mesh-2',
+    ]);
+  });
+
+  it('a member event reaches the stored profiles and those in ARM, each once, sorted', async () => {
+    expect(
+      await profilesToSignal(await intent(egEvent()), sources(['mesh-3', 'mesh-1'], ['mesh-2', 'mesh-1'])),
+    ).toEqual(['mesh-1', 'mesh-2', 'mesh-3']);
+  });
+
+  it('a profile event reaches its own profile without reading anything', async () => {
+    const s = sources(['mesh-9'], new Error('not read'));
+    expect(
+      await profilesToSignal(await intent(egEvent({ subject: profileId, data: armData(profileId, 'x') })), s),
+    ).toEqual(['mesh-1']);
+    expect(s.reads).toEqual({ stored: 0, fleet: 0 });
+  });
+
+  it('a failed ARM read fails (the delivery is retried), rather than signalling the stored profiles only', async () => {
+    await expect(
+      profilesToSignal(await intent(egEvent()), sources(['mesh-1'], new Error('429 TooManyRequests'))),
+    ).rejects.toThrow(/429/);
   });
 });
 
