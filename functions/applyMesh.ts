@@ -3,7 +3,11 @@
  * With a planId the apply carries out exactly that plan: 409 now if the fleet already changed, and the operation
  * fails with PlanMismatch if it changes before the apply starts. The apply is queued on the profile's reconciler (the
  * single writer of the profile) and runs as the durable instance named by the operation id: 202 with the operation's
- * URL (`Location`) and the durable status URLs.
+ * status URL (`Location` and `statusUrl`, this app's `GET /api/operations/{id}`).
+ *
+ * No durable management URL is returned: each carries the durabletask extension's system key in `code=`, which works
+ * on every instance of the task hub (raise `ApprovalDecision` on a reconciler past the approve route's authorisation
+ * and audit, terminate or purge reconcilers). The operation route shows the durable runtime status and progress.
  */
 import { randomUUID } from 'node:crypto';
 import * as df from 'durable-functions';
@@ -79,26 +83,8 @@ df.app.client.http('applyMesh', {
       return {
         status: 202,
         headers: { Location: statusUrl, 'Retry-After': '5' },
-        jsonBody: {
-          operationId: id,
-          status: 'Pending',
-          statusUrl,
-          durable: managementUrls(client.createHttpManagementPayload(id)),
-        },
+        jsonBody: { operationId: id, status: 'Pending', statusUrl },
       };
     },
   ),
 });
-
-/** The durable status URLs of the operation's instance, as plain JSON. */
-function managementUrls(payload: df.HttpManagementPayload): Record<string, string> {
-  return {
-    id: payload.id,
-    statusQueryGetUri: payload.statusQueryGetUri,
-    sendEventPostUri: payload.sendEventPostUri,
-    terminatePostUri: payload.terminatePostUri,
-    purgeHistoryDeleteUri: payload.purgeHistoryDeleteUri,
-    suspendPostUri: payload.suspendPostUri,
-    resumePostUri: payload.resumePostUri,
-  };
-}
