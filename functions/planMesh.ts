@@ -8,7 +8,7 @@ import * as df from 'durable-functions';
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { decide, SelectorTextSchema } from '../shared/domain/index.js';
-import { computeMeshPlan } from '../shared/services/planner.js';
+import { computeMeshPlan, planWithPreflight } from '../shared/services/planner.js';
 import { getRoot } from '../shared/runtime/root.js';
 import { authorize, body, guarded, params, ProfileParams } from './lib/http.js';
 
@@ -29,6 +29,8 @@ df.app.client.http('planMesh', {
         memberSelector: memberSelector ?? null,
         includeTraffic: true,
       });
+      // Rows as shown: members preflight blocks read `Error` with the remediation. The decision is the what-if plan's.
+      const shown = planWithPreflight(result.plan, result.findings);
       return {
         status: 200,
         jsonBody: {
@@ -40,8 +42,8 @@ df.app.client.http('planMesh', {
           lastAppliedSelector: result.lastAppliedSelector,
           desiredSelector: result.desiredSelector,
           selectorChanges: result.selectorChanges,
-          summary: result.plan.summary,
-          rows: result.plan.rows,
+          summary: shown.summary,
+          rows: shown.rows,
           findings: result.findings,
           blocked: result.blocked,
           fixes: result.fixes,

@@ -25,6 +25,8 @@ import {
   type PreflightSnapshot,
   type ReadFailure,
   type ResourceRequest,
+  type WhatIfPlan,
+  type WhatIfRow,
 } from '../domain/index.js';
 import { clusterPrincipalId, type FleetMember, type RoleAssignment } from '../models/index.js';
 import type { StateStore } from '../state/store.js';
@@ -100,6 +102,38 @@ export async function computeMeshPlan(deps: PlannerDeps, request: PlanRequest): 
     policy,
     traffic,
     computedAt: deps.now().toISOString(),
+  };
+}
+
+/**
+ * The plan as the plan route shows it: the what-if rows (as the CLI computes them) with preflight's verdict folded in.
+ * A member the plan would add (`Add`) that a blocking finding (severity `error`) names, as `member` or `peerMember`,
+ * shows `Error`, its `errorMessage` naming each such finding with its remediation; the summary counts the rows as
+ * shown. The plan id is the what-if plan's, unchanged: it is what an apply pins. Decisions and the apply keep using
+ * the what-if plan itself (`MeshPlanResult.plan`), where those members are still to be added, so a blocked plan
+ * stays `blocked` (by preflight) and never reads as `nothingToDo`.
+ */
+export function planWithPreflight(plan: WhatIfPlan, findings: readonly PreflightFinding[]): WhatIfPlan {
+  const blocking = findings.filter((f) => f.severity === 'error');
+  if (blocking.length === 0) return plan;
+  const rows = plan.rows.map((row): WhatIfRow => {
+    if (row.action !== 'Add') return row;
+    const named = blocking.filter((f) => f.member === row.name || f.peerMember === row.name);
+    if (named.length === 0) return row;
+    const reasons = named.map((f) => `${f.checkId}: ${f.message}. Remediation: ${f.remediation}`);
+    return { ...row, action: 'Error', errorMessage: `preflight blocks adding '${row.name}': ${reasons.join(' | ')}` };
+  });
+  const count = (action: WhatIfRow['action']): number => rows.filter((r) => r.action === action).length;
+  return {
+    ...plan,
+    rows,
+    summary: {
+      add: count('Add'),
+      remove: count('Remove'),
+      none: count('None'),
+      error: count('Error'),
+      membersAfterApply: count('None') + count('Add'),
+    },
   };
 }
 
