@@ -4,8 +4,8 @@
  *
  *  a. first apply of the two labelled members: both Connected; Traffic Manager endpoints with the configured weights;
  *  b. the West cluster lacks Network Contributor: remediated, Connected, exactly one role assignment and one reconcile;
- *  c. a new member labelled: its event leads to one coalesced apply; a label removed under `approve`: the apply waits;
- *     approved: the member disconnects and its endpoint goes;
+ *  c. a new member labelled: its event (the resync timer is off) leads to one coalesced apply; a label removed under
+ *     `approve`: the apply waits; approved: the member disconnects and its endpoint goes;
  *  f. drift: an endpoint edited outside fleetmesh is restored by the resync;
  *  d. clean-up: selector matching nothing, apply, no members left, profile deletable.
  *
@@ -22,8 +22,11 @@ const FLEET_API = '2026-03-02-preview';
 let e2e: E2E;
 
 beforeAll(async () => {
-  // The resync timer runs every 3 s here, so drift repair is observable without waiting 10 minutes.
-  e2e = await startE2E({ appSettings: { FLEETMESH_RESYNC_SCHEDULE: '*/3 * * * * *' } });
+  // The resync timer runs at start-up (the first apply) and then, with a TimeSpan of 100 days, never on its own: the
+  // tests that need a resync run the timer function now (`/admin/functions/resync`, as the Functions host allows), and
+  // everything else reaches the reconciler through fleetEvents only, so a broken event path cannot hide behind a
+  // resync.
+  e2e = await startE2E({ appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00' } });
 });
 
 afterAll(async () => {
@@ -83,6 +86,26 @@ function calls(operation: string, pathPart = ''): number {
     .calls()
     .filter((c) => c.operation === operation && c.status < 300 && c.path.toLowerCase().includes(pathPart.toLowerCase()))
     .length;
+}
+
+/** Every apply POST the simulator received, whatever it answered (its counters also survive the call log's ring). */
+function applies(): number {
+  return e2e.sandbox.sim.control.counters()['clusterMeshProfiles.apply']?.actions ?? 0;
+}
+
+/** Runs the resync timer function now (the host's admin API, master key): every managed mesh is asked to look again. */
+async function resync(): Promise<void> {
+  const r = await fetch(`${e2e.sandbox.host.url}/admin/functions/resync`, {
+    method: 'POST',
+    headers: { 'x-functions-key': e2e.sandbox.masterKey, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(r.status, await r.text()).toBe(202);
+}
+
+async function reconcilerCycles(): Promise<number> {
+  const body = obj((await e2e.api('GET', '/meshes/demo')).json);
+  return Number(obj(obj(body.reconciler).status).cycles);
 }
 
 function memberPath(member: string): string {
@@ -150,8 +173,8 @@ describe('a mesh from first apply to clean-up', () => {
     expect(obj(record.armCalls).writes).toBeGreaterThan(0);
   });
 
-  it('c. labels a new member: one coalesced apply adds it and rebalances the weights', async () => {
-    const appliesBefore = calls('clusterMeshProfiles.apply');
+  it('c. labels a new member: its event leads to one coalesced apply that adds it and rebalances the weights', async () => {
+    const appliesBefore = applies();
     await setLabels('member-central', { mesh: 'demo', region: 'central' });
     const view = await waitFor(
       'member-central Connected with an enabled endpoint',
@@ -165,7 +188,7 @@ describe('a mesh from first apply to clean-up', () => {
       { timeoutMs: 120_000 },
     );
     expect(view.trafficManager?.endpoints.map((e) => e.weight)).toEqual([334, 334, 334]);
-    expect(calls('clusterMeshProfiles.apply') - appliesBefore).toBe(1);
+    expect(applies() - appliesBefore).toBe(1);
   });
 
   it('c. under approve, a removed label waits for approval; approved, the member leaves and its endpoint goes', async () => {
@@ -173,7 +196,7 @@ describe('a mesh from first apply to clean-up', () => {
     const current = obj(obj(policy.json).policy);
     const put = await e2e.api('PUT', '/meshes/demo/policy', { ...current, mode: 'approve' });
     expect(put.status).toBe(200);
-    const appliesBefore = calls('clusterMeshProfiles.apply');
+    const appliesBefore = applies();
 
     await setLabels('member-central', { region: 'central' });
     const waiting = await waitFor('an operation awaiting approval', async () => {
@@ -189,7 +212,7 @@ describe('a mesh from first apply to clean-up', () => {
     ).toEqual(['member-central']);
     // Nothing is applied while it waits.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(calls('clusterMeshProfiles.apply')).toBe(appliesBefore);
+    expect(applies()).toBe(appliesBefore);
     expect(connected(await mesh())).toContain('member-central');
 
     const approve = await e2e.api('POST', `/operations/${encodeURIComponent(String(waiting.id))}/approve`, {
@@ -214,15 +237,14 @@ describe('a mesh from first apply to clean-up', () => {
 
   it('resyncs a converged mesh without the preflight reads (no VNet is read when nothing would change)', async () => {
     const vnetReads = (): number => calls('virtualNetworks.get');
-    const cycles = async (): Promise<number> => {
-      const body = obj((await e2e.api('GET', '/meshes/demo')).json);
-      return Number(obj(obj(body.reconciler).status).cycles);
-    };
     const before = vnetReads();
-    const start = await cycles();
-    await waitFor('two more reconciler cycles (resyncs)', async () =>
-      (await cycles()) >= start + 2 ? true : undefined,
-    );
+    for (let round = 1; round <= 2; round++) {
+      const start = await reconcilerCycles();
+      await resync();
+      await waitFor(`the reconciler cycle of resync ${round}`, async () =>
+        (await reconcilerCycles()) > start ? true : undefined,
+      );
+    }
     expect(vnetReads()).toBe(before);
   });
 
@@ -235,6 +257,8 @@ describe('a mesh from first apply to clean-up', () => {
     );
     const edited = await e2e.operator.call('PATCH', url, { body: { properties: { weight: 7 } }, apiVersion: TM_API });
     expect(edited.status).toBe(200);
+    // Traffic Manager raises no event fleetmesh takes: only the resync notices the drift.
+    await resync();
     const restored = await waitFor(
       'the endpoint weight restored to 500',
       async () => {
@@ -258,7 +282,11 @@ describe('a mesh from first apply to clean-up', () => {
     const apply = await e2e.api('POST', '/meshes/demo/apply', { planId: planBody.planId, memberSelector: '' });
     expect(apply.status).toBe(202);
     const operationId = String(obj(apply.json).operationId);
-    expect(apply.headers.get('location')).toContain(`/api/operations/${encodeURIComponent(operationId)}`);
+    const statusUrl = apply.headers.get('location') ?? '';
+    expect(statusUrl).toContain(`/api/operations/${encodeURIComponent(operationId)}`);
+    // The app's own status URL, and nothing that carries the durabletask system key (valid for every instance).
+    expect(obj(apply.json)).toEqual({ operationId, status: 'Pending', statusUrl });
+    expect(apply.text).not.toMatch(/runtime\/webhooks\/durabletask|code=/);
 
     await waitFor(
       'the operation to succeed with no member left',
