@@ -31,14 +31,30 @@
  * The plan never asks for more: the room is 200 less the endpoints fleetmesh does not own and the held endpoints it
  * keeps. Eligible backends that already have an endpoint come first (a working endpoint is never deleted to make room),
  * then the others by member name and service; those that do not fit are *not routed*: reported in `notRouted`, given
- * no endpoint, and left out of Σw (weights are over the routed members). Should the never-go-dark rule below keep
- * endpoints that take room, as many new endpoints are given up. Deletes free room only once written, so carry them
- * out before the creates.
+ * no endpoint, and left out of Σw (weights are over the routed members). The limit holds at every moment of the
+ * write order below, not only at the end: deletes free room only once written, and an anchor (below) holds its slot
+ * until phase 3. Should the never-go-dark rule keep endpoints, or anchors hold slots that no create can wait for,
+ * that take room, as many new endpoints are given up.
  *
  * **Never go dark.** For each configured service that has at least one enabled owned endpoint now, if the plan would
  * leave it none enabled (no eligible member is `Connected`), every endpoint enabled now stays enabled: its disable
- * becomes `none` (or its update keeps `Enabled`) and its delete becomes `none`. Endpoints of a service that is no
- * longer configured are deleted: removing the service from the policy is the operator's decision.
+ * becomes `none` (or its update keeps `Enabled`) and its delete becomes `none`. The same holds when the only endpoint
+ * that would be enabled replaces the service's only enabled endpoint by one of another type under the same name (the
+ * old one must be gone first): the replacement waits until another endpoint of the service is enabled. Endpoints of
+ * a service that is no longer configured are deleted: removing the service from the policy is the operator's decision.
+ *
+ * **Write order.** The rule holds at every moment of carrying a plan out, not only at its end. Each write (every
+ * action but `none`) has a `phase`; the phases are written in order, the writes of one phase in any order or in
+ * parallel, and once a write of a service fails, no later-phase write of that service is made:
+ *   1. deletes that leave every configured service that has an enabled endpoint with one: they free room first;
+ *   2. creates, updates, enables, and disables other than the anchor's;
+ *   3. the *anchor*'s delete or disable: when every endpoint of a service enabled now is to be deleted or disabled
+ *      (so the service is lit afterwards only by endpoints that are enabled by this plan), one of them, the anchor,
+ *      stays enabled until the service's phase-2 writes have all succeeded; a disable is chosen first (it holds no
+ *      room), then a delete not replaced by an enabled endpoint of the same name, then by name;
+ *   4. the create that replaces the anchor by an endpoint of another type under the same name, and the creates that
+ *      need the room the anchors' deletes free (the last by member and service, never the one that lights a service
+ *      before its anchor goes).
  */
 import { normalizeResourceId, sameResourceId, tryParseResourceId } from '../arm/resourceId.js';
 import {
@@ -95,7 +111,13 @@ export interface EndpointChange {
   /** The state to PUT (every action except `delete`; for `none`, the state it already has). */
   readonly desired?: EndpointState;
   readonly reason: string;
+  /** When to write it (every action except `none`): see the write order above and `writePhases`. */
+  readonly phase?: WritePhase;
 }
+
+/** The write phases, in the order they are carried out (see the write order above). */
+export const WRITE_PHASES = [1, 2, 3, 4] as const;
+export type WritePhase = (typeof WRITE_PHASES)[number];
 
 export type IneligibleReason = 'weightZero' | 'invalidWeightLabel' | 'publicIpsUnknown' | 'noPublicIp' | 'noDnsLabel';
 
@@ -169,9 +191,11 @@ export function computeTrafficPlan(input: TrafficPlanInput): TrafficPlan {
   let room = Math.max(0, MAX_ENDPOINTS_PER_PROFILE - foreign - heldSlots - existing);
   for (;;) {
     const routed = new Set(candidates.slice(0, existing + room).map((c) => c.name));
-    const plan = planRouted(profile, owned, perService, routed);
-    // Endpoints the never-go-dark rule keeps can take room too: give up as many new endpoints as the plan is over.
-    const excess = foreign + plan.changes.filter((c) => c.action !== 'delete').length - MAX_ENDPOINTS_PER_PROFILE;
+    const planned = planRouted(profile, owned, perService, routed);
+    const plan = { ...planned, changes: deferCreates(planned.changes, MAX_ENDPOINTS_PER_PROFILE - foreign) };
+    // Endpoints the never-go-dark rule keeps, and anchors until their phase, take room too: give up as many new
+    // endpoints as the profile would be over at its fullest.
+    const excess = foreign + peakOwnedEndpoints(plan.changes) - MAX_ENDPOINTS_PER_PROFILE;
     if (excess > 0 && room > 0) {
       room = Math.max(0, room - excess);
       continue;
@@ -235,10 +259,68 @@ function planRouted(
   for (const actual of owned) {
     if (claimed.has(lower(actual.name))) continue;
     changes.push(
-      deletion(actual, parseEndpointName(actual.name ?? '', profile), 'the service is no longer configured'),
+      inPhase(
+        deletion(actual, parseEndpointName(actual.name ?? '', profile), 'the service is no longer configured'),
+        1,
+      ),
     );
   }
   return { changes: sortChanges(changes), services };
+}
+
+/**
+ * The writes of `changes` (a plan's, or any part of one) grouped by phase, in the order they are to be carried out;
+ * `none` is left out, and so is a phase with no write.
+ */
+export function writePhases(changes: readonly EndpointChange[]): EndpointChange[][] {
+  const writes = changes.filter((c) => c.action !== 'none');
+  return WRITE_PHASES.map((phase) => writes.filter((c) => phaseOf(c) === phase)).filter((w) => w.length > 0);
+}
+
+/** A write's phase; one without (made by hand) is written as the plain order would: deletes, then the rest. */
+function phaseOf(change: EndpointChange): WritePhase {
+  return change.phase ?? (change.action === 'delete' ? 1 : 2);
+}
+
+/**
+ * Moves phase-2 creates to phase 4, after the anchors' deletes, while the profile would be over `limit` owned
+ * endpoints at the end of phase 2: the last by member and service first, never the create a service with an anchor
+ * needs enabled before its anchor goes (its first enabled create, when no enable or update lights it).
+ */
+function deferCreates(changes: readonly EndpointChange[], limit: number): EndpointChange[] {
+  const creates = changes.filter((c) => c.action === 'create' && c.phase === 2);
+  const afterPhase1 = changes.filter((c) => c.action !== 'create').length - changes.filter((c) => c.phase === 1).length;
+  let over = afterPhase1 + creates.length - limit;
+  if (over <= 0) return [...changes];
+  const needed = new Set<EndpointChange>();
+  for (const anchor of changes.filter((c) => c.phase === 3)) {
+    const lights = changes.filter(
+      (c) => c.phase === 2 && c.service === anchor.service && c.desired?.endpointStatus === 'Enabled',
+    );
+    const first = lights.find((c) => c.action === 'create');
+    if (first && lights.every((c) => c.action === 'create')) needed.add(first);
+  }
+  const deferred = new Set<EndpointChange>();
+  const byCandidateOrder = (a: EndpointChange, b: EndpointChange) =>
+    compareKeys([b.member, b.service, b.name], [a.member, a.service, a.name]);
+  for (const create of creates.filter((c) => !needed.has(c)).sort(byCandidateOrder)) {
+    if (over <= 0) break;
+    deferred.add(create);
+    over -= 1;
+  }
+  return changes.map((c) => (deferred.has(c) ? { ...c, phase: 4 as const } : c));
+}
+
+/** Owned endpoints in the profile at its fullest while the phases of `changes` are carried out in order. */
+function peakOwnedEndpoints(changes: readonly EndpointChange[]): number {
+  // Every owned endpoint has exactly one change that is not a create (an endpoint of another type: its delete).
+  let count = changes.filter((c) => c.action !== 'create').length;
+  let peak = 0;
+  for (const writes of writePhases(changes)) {
+    count += writes.filter((c) => c.action === 'create').length - writes.filter((c) => c.action === 'delete').length;
+    peak = Math.max(peak, count);
+  }
+  return peak;
 }
 
 /** `ceil(backendWeight × w / total)` in integer arithmetic; in 1..backendWeight when 1 ≤ w ≤ total. */
@@ -427,7 +509,7 @@ function deletion(
   };
 }
 
-/** The never-go-dark rule for one configured service. */
+/** The never-go-dark rule for one configured service, and the phase of each of its writes. */
 function keepServiceLit(
   changes: readonly EndpointChange[],
   owned: readonly TrafficManagerEndpoint[],
@@ -436,22 +518,46 @@ function keepServiceLit(
     const actual = findEndpoint(owned, c.name);
     return actual !== undefined && actualStatus(actual) === 'Enabled' && endpointTypeOf(actual) === c.endpointType;
   };
-  const anyEnabledNow = changes.some(enabledNow);
-  const anyEnabledAfter = changes.some((c) => c.action !== 'delete' && c.desired?.endpointStatus === 'Enabled');
-  if (!anyEnabledNow || anyEnabledAfter) return { changes: [...changes], kept: false };
+  const enabledAfter = (c: EndpointChange) => c.action !== 'delete' && c.desired?.endpointStatus === 'Enabled';
+  const deletesFirst = (c: EndpointChange) => inPhase(c, c.action === 'delete' ? 1 : 2);
+  const lit = changes.filter(enabledNow);
+  // Nothing to keep lit, or an endpoint enabled now stays enabled throughout (an update is a PUT that keeps it).
+  if (lit.length === 0 || lit.some(enabledAfter)) return { changes: changes.map(deletesFirst), kept: false };
+  // Every endpoint enabled now goes: one of them, the anchor, stays until an endpoint enabled by the plan is.
+  const lights = changes.filter(enabledAfter);
+  const replacedByLight = (c: EndpointChange) => lights.some((l) => l.action === 'create' && l.name === c.name);
+  const rank = (c: EndpointChange) => (c.action !== 'delete' ? '0' : replacedByLight(c) ? '2' : '1');
+  const anchor = [...lit].sort((a, b) => compareKeys([rank(a), a.name], [rank(b), b.name]))[0];
+  const replacesAnchor = (c: EndpointChange) => c.action === 'create' && c.name === anchor?.name;
+  if (anchor && lights.some((l) => !replacesAnchor(l))) {
+    return {
+      kept: false,
+      changes: changes.map((c) => (c === anchor ? inPhase(c, 3) : replacesAnchor(c) ? inPhase(c, 4) : deletesFirst(c))),
+    };
+  }
   const reason =
-    'kept enabled: it is among the last enabled endpoints of the service and no eligible member is Connected';
+    lights.length === 0
+      ? 'kept enabled: it is among the last enabled endpoints of the service and no eligible member is Connected'
+      : 'kept enabled: it is the last enabled endpoint of the service, and its replacement by an endpoint of another type waits until another endpoint of the service is enabled';
+  const keptNames = new Set<string>();
   const revised = changes.map((c) => {
-    if (!enabledNow(c)) return c;
     const actual = findEndpoint(owned, c.name);
-    if (!actual) return c;
+    if (!enabledNow(c) || !actual) return c;
+    keptNames.add(c.name);
     if (c.action === 'delete' || c.action === 'disable') return keep(actual, c.name, c.service, c.member, reason);
     if (c.desired) return { ...c, desired: { ...c.desired, endpointStatus: 'Enabled' as const }, reason };
     return c;
   });
   // A kept endpoint of another type keeps its name, so the create that was to replace it must wait.
-  const keptNames = new Set(revised.filter((c) => c.reason === reason).map((c) => c.name));
-  return { kept: true, changes: revised.filter((c) => c.action !== 'create' || !keptNames.has(c.name)) };
+  return {
+    kept: true,
+    changes: revised.filter((c) => c.action !== 'create' || !keptNames.has(c.name)).map(deletesFirst),
+  };
+}
+
+/** `change` to be written in `phase`; a `none` has no phase. */
+function inPhase(change: EndpointChange, phase: WritePhase): EndpointChange {
+  return change.action === 'none' ? change : { ...change, phase };
 }
 
 function findEndpoint(owned: readonly TrafficManagerEndpoint[], name: string): TrafficManagerEndpoint | undefined {

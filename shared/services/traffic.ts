@@ -5,8 +5,12 @@
  * cluster's node resource group (the cluster GET names that group). Writes: only owned endpoints, one PUT or DELETE
  * each; the profile itself is created with a PUT and afterwards only PATCHed, and only when a field fleetmesh owns
  * differs (Traffic Manager has no ETags, so fleetmesh never PUTs a whole profile that would echo endpoints).
- * Deletes are written before the other changes: they free room under the 200 endpoints a profile allows, and an
- * endpoint replaced by one of another type must be gone before its replacement is created.
+ * The changes are written in the plan's phases, in order (shared/domain/traffic.ts, "Write order"): the deletes that
+ * free room under the 200 endpoints a profile allows first, then the creates and updates that enable endpoints, and
+ * only then the delete or disable of a service's last enabled endpoint, so a service that has an enabled endpoint has
+ * one at every moment. Once a write of a service fails, no later-phase write of that service is made (a failed create
+ * must not be followed by the delete it made safe); the writes of other services go on, and the sync then fails with
+ * the first error.
  */
 import pLimit from 'p-limit';
 import { normalizeResourceId, parseResourceId } from '../arm/resourceId.js';
@@ -21,6 +25,7 @@ import {
   type TrafficPlan,
   type TrafficSettings,
 } from '../domain/index.js';
+import { writePhases } from '../domain/traffic.js';
 import type { FleetMember, PublicIPAddress, TrafficManagerProfile } from '../models/index.js';
 import type { TrafficManagerView } from '../state/documents.js';
 import type { Logger } from '../log.js';
@@ -86,41 +91,71 @@ export async function syncTraffic(deps: TrafficDeps, args: TrafficArgs): Promise
     });
   }
   const writes = plan.changes.filter((c) => c.action !== 'none');
-  await writeChanges(
-    deps,
-    args.traffic,
-    writes.filter((c) => c.action === 'delete'),
-  );
-  await writeChanges(
-    deps,
-    args.traffic,
-    writes.filter((c) => c.action !== 'delete'),
-  );
+  await writeInPhases(deps, args.traffic, writes);
   const view = await readView(deps, args, current);
   return { plan, written: writes.length, view: { ...view, notRouted: plan.notRouted.map((n) => ({ ...n })) } };
 }
 
-/** Writes endpoint changes in parallel (at most `writeConcurrency` at once). */
-async function writeChanges(
+/**
+ * Writes the changes phase by phase. Once a write of a service fails, the service's writes in later phases are
+ * skipped; when anything failed, throws the first error after the phases are done.
+ */
+async function writeInPhases(
   deps: TrafficDeps,
   traffic: TrafficSettings,
   changes: readonly EndpointChange[],
 ): Promise<void> {
+  const failedServices = new Set<string>();
+  const errors: unknown[] = [];
+  for (const phase of writePhases(changes)) {
+    const go = phase.filter((c) => c.service === undefined || !failedServices.has(c.service));
+    for (const change of phase.filter((c) => !go.includes(c))) {
+      deps.logger?.warn('traffic endpoint write skipped', {
+        endpoint: change.name,
+        action: change.action,
+        reason: 'an earlier write for the service failed',
+      });
+    }
+    for (const { change, error } of await writeChanges(deps, traffic, go)) {
+      if (change.service !== undefined) failedServices.add(change.service);
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw errors[0];
+}
+
+/** Writes endpoint changes in parallel (at most `writeConcurrency` at once); returns the failed ones. */
+async function writeChanges(
+  deps: TrafficDeps,
+  traffic: TrafficSettings,
+  changes: readonly EndpointChange[],
+): Promise<{ change: EndpointChange; error: unknown }[]> {
   const { resourceGroup, profileName } = traffic;
   const limit = pLimit(deps.writeConcurrency ?? 4);
+  const failed: { change: EndpointChange; error: unknown }[] = [];
   await Promise.all(
     changes.map((change) =>
       limit(async () => {
-        if (change.action === 'delete') {
-          await deps.gateways.traffic.deleteEndpoint(resourceGroup, profileName, change.endpointType, change.name);
-        } else if (change.desired) {
-          await deps.gateways.traffic.createOrUpdateEndpoint(
-            resourceGroup,
-            profileName,
-            change.endpointType,
-            change.name,
-            change.desired,
-          );
+        try {
+          if (change.action === 'delete') {
+            await deps.gateways.traffic.deleteEndpoint(resourceGroup, profileName, change.endpointType, change.name);
+          } else if (change.desired) {
+            await deps.gateways.traffic.createOrUpdateEndpoint(
+              resourceGroup,
+              profileName,
+              change.endpointType,
+              change.name,
+              change.desired,
+            );
+          }
+        } catch (error) {
+          deps.logger?.warn('traffic endpoint write failed', {
+            endpoint: change.name,
+            action: change.action,
+            reason: describeAzureError(error),
+          });
+          failed.push({ change, error });
+          return;
         }
         deps.logger?.info('traffic endpoint written', {
           endpoint: change.name,
@@ -130,6 +165,7 @@ async function writeChanges(
       }),
     ),
   );
+  return failed;
 }
 
 /**

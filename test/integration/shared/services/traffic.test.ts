@@ -2,8 +2,9 @@
  * Traffic Manager sync (shared/services/traffic.ts) against the simulator through the real gateways, counting the ARM
  * calls it makes: monitor status comes from the profile GET (no endpoint GET per endpoint), remembered node resource
  * groups spare the cluster GETs, a resync of an unchanged mesh writes nothing, and a remembered group that no longer
- * exists is forgotten and the cluster read again. A fleet of 230 members fits Traffic Manager's 200 endpoints per
- * profile: endpoints of others counted, the rest reported as not routed.
+ * exists is forgotten and the cluster read again. The last enabled endpoint of a service is disabled only once its
+ * successor is enabled, and not at all when that fails. A fleet of 230 members fits Traffic Manager's 200 endpoints
+ * per profile: endpoints of others counted, the rest reported as not routed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMeshProfileId } from '../../../../shared/arm/resourceId.js';
@@ -15,6 +16,7 @@ import {
   type TrafficSettings,
 } from '../../../../shared/domain/index.js';
 import { createLogger } from '../../../../shared/log.js';
+import type { FleetMember, MeshMemberState } from '../../../../shared/models/index.js';
 import { ClusterFacts } from '../../../../shared/services/clusterFacts.js';
 import { ensureProfile, syncTraffic } from '../../../../shared/services/traffic.js';
 import { FAST } from '../../local/simulator/support.js';
@@ -102,6 +104,76 @@ describe('syncTraffic', () => {
     expect(outcome.plan.ineligible).toEqual([]);
     expect(facts.nodeResourceGroup(first.properties.clusterResourceId)).toBe(cluster.nodeResourceGroup);
     expect(calls('managedClusters.get')).toBe(6);
+  });
+});
+
+describe('syncTraffic write order', () => {
+  it('enables the new endpoint before it disables the last enabled one, and leaves that one when the enable fails', async () => {
+    const settings = { ...traffic, profileName: 'fleetmesh-swap', relativeDnsName: 'fleetmesh-swap-test' };
+    const all = await h.gateways.fleet.listMembers();
+    const [a, b] = [...all].sort((x, y) => (x.name < y.name ? -1 : 1));
+    if (!a || !b) throw new Error('two members needed');
+    const inState = (member: FleetMember, state: MeshMemberState): FleetMember => {
+      const mesh = member.properties.meshProperties;
+      if (!mesh) throw new Error(`${member.name} is in no mesh`);
+      return {
+        ...member,
+        properties: { ...member.properties, meshProperties: { ...mesh, status: { ...mesh.status, state } } },
+      };
+    };
+    /** Member name → endpoint status, in the simulator. */
+    const status = (): Record<string, string> => {
+      const tm = [...h.sim.control.world().trafficProfiles.values()].find((p) => p.name === settings.profileName);
+      const result: Record<string, string> = {};
+      for (const e of tm?.endpoints.values() ?? []) {
+        const value = e.properties['endpointStatus'];
+        result[e.name.split('#').pop() ?? ''] = typeof value === 'string' ? value : '';
+      }
+      return result;
+    };
+    // Only A and B, in the mesh states given: the other members are left out, so they have no endpoints.
+    const sync = (stateA: MeshMemberState, stateB: MeshMemberState) =>
+      syncTraffic(
+        { gateways: h.gateways },
+        { profileId: profileId(), traffic: settings, members: [inState(a, stateA), inState(b, stateB)] },
+      );
+    const lowerA = a.name.toLowerCase();
+    const lowerB = b.name.toLowerCase();
+
+    await sync('Connected', 'Connecting');
+    expect(status()).toEqual({ [lowerA]: 'Enabled', [lowerB]: 'Disabled' });
+
+    // A fails and B connects, but Traffic Manager refuses B's enable: A stays enabled (it is not even written).
+    h.sim.control.setFaults({
+      overrides: [
+        {
+          match: { operations: ['trafficManagerEndpoints.createOrUpdate'], pathPattern: `%23${lowerB}$` },
+          errorRates: { '400': 1 },
+        },
+      ],
+    });
+    const since = h.sim.control.calls().at(-1)?.seq ?? 0;
+    try {
+      await expect(sync('Failed', 'Connected')).rejects.toMatchObject({ statusCode: 400 });
+    } finally {
+      h.sim.control.clearFaults();
+    }
+    expect(status()).toEqual({ [lowerA]: 'Enabled', [lowerB]: 'Disabled' });
+    const writes = () =>
+      h.sim.control
+        .calls(since)
+        .filter((c) => c.operation === 'trafficManagerEndpoints.createOrUpdate')
+        .map((c) => [decodeURIComponent(c.path).split('#').pop(), c.status]);
+    expect(writes()).toEqual([[lowerB, 400]]);
+
+    // Once B's enable succeeds, A is disabled: after it, never before.
+    await sync('Failed', 'Connected');
+    expect(status()).toEqual({ [lowerA]: 'Disabled', [lowerB]: 'Enabled' });
+    expect(writes()).toEqual([
+      [lowerB, 400],
+      [lowerB, 200],
+      [lowerA, 200],
+    ]);
   });
 });
 

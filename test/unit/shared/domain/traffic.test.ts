@@ -23,6 +23,7 @@ import {
   type EndpointChange,
   type TrafficPlan,
   type TrafficPlanInput,
+  writePhases,
 } from '../../../../shared/domain/traffic.js';
 import { clusterIdOf, endpoint, member, OTHER_PROFILE_ID, PROFILE_ID, publicIp } from './fixtures.js';
 
@@ -75,6 +76,7 @@ describe('desired endpoints and weights', () => {
         member: 'east',
         desired: { targetResourceId: pip('east').id, weight: 500, endpointStatus: 'Enabled' },
         reason: 'no endpoint yet',
+        phase: 2,
       },
       {
         action: 'create',
@@ -84,6 +86,7 @@ describe('desired endpoints and weights', () => {
         member: 'west',
         desired: { targetResourceId: pip('west').id, weight: 500, endpointStatus: 'Enabled' },
         reason: 'no endpoint yet',
+        phase: 2,
       },
     ]);
     expect(plan.services).toEqual([
@@ -309,6 +312,7 @@ describe('diff against the actual endpoints', () => {
       service: 'old/svc',
       member: 'a',
       reason: 'the service is no longer configured',
+      phase: 1,
     });
   });
 
@@ -322,6 +326,7 @@ describe('diff against the actual endpoints', () => {
         name: 'fleetmesh#mesh#junk',
         endpointType: 'AzureEndpoints',
         reason: 'the name has the owner prefix but is not one fleetmesh would write',
+        phase: 1,
       },
     ]);
   });
@@ -420,6 +425,140 @@ describe('never disable or delete the last enabled endpoint of a service', () =>
   });
 });
 
+describe('write order: a service that has an enabled endpoint has one at every moment', () => {
+  const external = (name: string, status: 'Enabled' | 'Disabled' = 'Enabled') =>
+    endpoint(name, pip('a').id, 1000, status, 'Microsoft.Network/trafficManagerProfiles/externalEndpoints');
+  const phases = (plan: TrafficPlan) =>
+    writePhases(plan.changes).map((writes) => writes.map((c) => [c.phase, c.action, c.member]));
+
+  it.each([
+    {
+      title: 'A (enabled) leaves the mesh, B is newly Connected: create B, then delete A',
+      members: [member('a'), meshMember('b')],
+      endpoints: [endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled')],
+      phases: [[[2, 'create', 'b']], [[3, 'delete', 'a']]],
+    },
+    {
+      title: 'A (enabled) Failed, B Connected: enable B, then disable A',
+      members: [meshMember('a', 'Failed'), meshMember('b')],
+      endpoints: [
+        endpoint(nameOf('a'), pip('a').id, 500, 'Enabled'),
+        endpoint(nameOf('b'), pip('b').id, 500, 'Disabled'),
+      ],
+      phases: [[[2, 'enable', 'b']], [[3, 'disable', 'a']]],
+    },
+    {
+      title: 'A and B (enabled) leave, C is newly Connected: B goes first (room), A only once C is enabled',
+      members: [meshMember('c')],
+      endpoints: [
+        endpoint(nameOf('a'), pip('a').id, 500, 'Enabled'),
+        endpoint(nameOf('b'), pip('b').id, 500, 'Enabled'),
+      ],
+      phases: [[[1, 'delete', 'b']], [[2, 'create', 'c']], [[3, 'delete', 'a']]],
+    },
+    {
+      title:
+        'A (enabled) Failed and B (enabled) leaves, C Connected: A, whose disable holds no room, is the one kept last',
+      members: [meshMember('a', 'Failed'), meshMember('c')],
+      endpoints: [
+        endpoint(nameOf('a'), pip('a').id, 500, 'Enabled'),
+        endpoint(nameOf('b'), pip('b').id, 500, 'Enabled'),
+      ],
+      phases: [[[1, 'delete', 'b']], [[2, 'create', 'c']], [[3, 'disable', 'a']]],
+    },
+    {
+      title: 'A stays enabled: it keeps the service lit, so deletes go first and everything else after',
+      members: [meshMember('a'), meshMember('c', 'Failed'), meshMember('d')],
+      endpoints: [
+        endpoint(nameOf('a'), pip('a').id, 334, 'Enabled'),
+        endpoint(nameOf('b'), pip('b').id, 334, 'Enabled'),
+        endpoint(nameOf('c'), pip('c').id, 334, 'Enabled'),
+      ],
+      phases: [
+        [[1, 'delete', 'b']],
+        [
+          [2, 'disable', 'c'],
+          [2, 'create', 'd'],
+        ],
+      ],
+    },
+    {
+      title: 'A (enabled) of another type is replaced, B Connected: B enabled, then A deleted, then A created again',
+      members: [meshMember('a'), meshMember('b')],
+      endpoints: [external(nameOf('a'))],
+      phases: [[[2, 'create', 'b']], [[3, 'delete', 'a']], [[4, 'create', 'a']]],
+    },
+    {
+      title: 'A and B (enabled) of another type are both replaced: B first (A lights the service), then A',
+      members: [meshMember('a'), meshMember('b')],
+      endpoints: [external(nameOf('a')), external(nameOf('b'))],
+      phases: [[[1, 'delete', 'b']], [[2, 'create', 'b']], [[3, 'delete', 'a']], [[4, 'create', 'a']]],
+    },
+  ])('$title', ({ members, endpoints, phases: expected }) => {
+    const scenario = input({ members, endpoints });
+    const plan = computeTrafficPlan(scenario);
+    expect(phases(plan)).toEqual(expected);
+    expect(plan.services[0]?.keptEnabled).toBe(false);
+    // Carried out in order, and with any one write failing, the service is never dark, not even between writes.
+    for (const failing of [undefined, ...writePhases(plan.changes).flat()]) {
+      for (const reverse of [false, true]) {
+        const run = carryOut(scenario.endpoints, plan, (c) => c === failing, reverse);
+        for (const state of run.afterWrite) expect(enabledOwned(state, WEB)).not.toEqual([]);
+        if (!failing)
+          expect(sortedNames(run.afterWrite.at(-1) ?? [])).toEqual(sortedNames(applyChanges(endpoints, plan.changes)));
+      }
+    }
+  });
+
+  it('a failed create of B is not followed by the delete of A that only B made safe', () => {
+    const endpoints = [endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled')];
+    const plan = computeTrafficPlan(input({ members: [member('a'), meshMember('b')], endpoints }));
+    const run = carryOut(endpoints, plan, (c) => c.member === 'b');
+    expect(run.skipped.map((c) => [c.action, c.member])).toEqual([['delete', 'a']]);
+    expect(run.afterPhase.at(-1)).toEqual(endpoints);
+  });
+
+  it('a failed enable of B is not followed by the disable of A', () => {
+    const endpoints = [
+      endpoint(nameOf('a'), pip('a').id, 500, 'Enabled'),
+      endpoint(nameOf('b'), pip('b').id, 500, 'Disabled'),
+    ];
+    const plan = computeTrafficPlan(input({ members: [meshMember('a', 'Failed'), meshMember('b')], endpoints }));
+    const run = carryOut(endpoints, plan, (c) => c.action === 'enable');
+    expect(run.skipped.map((c) => [c.action, c.member])).toEqual([['disable', 'a']]);
+    expect(enabledOwned(run.afterPhase.at(-1) ?? [], WEB).map((e) => e.name)).toEqual([nameOf('a')]);
+  });
+
+  it('the only enabled endpoint, of another type, is kept when its replacement would be the only one enabled', () => {
+    const plan = computeTrafficPlan(input({ members: [meshMember('a')], endpoints: [external(nameOf('a'))] }));
+    expect(plan.changes.map((c) => [c.action, c.endpointType, c.desired?.endpointStatus])).toEqual([
+      ['none', 'ExternalEndpoints', 'Enabled'],
+    ]);
+    expect(plan.changes[0]?.reason).toContain('its replacement by an endpoint of another type waits');
+    expect(plan.services[0]).toMatchObject({ keptEnabled: true, enabledAfter: 1 });
+  });
+
+  it('a replacement is given up when the profile has no room for it while the endpoint it replaces is still there', () => {
+    // 199 endpoints of others and A: B fits once A is gone, but A may go only once B is enabled.
+    const endpoints = [...foreign(199), endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled')];
+    const plan = computeTrafficPlan(input({ members: [member('a'), meshMember('b')], endpoints }));
+    expect(actions(plan)).toEqual([['none', 'a', 1000, 'Enabled']]);
+    expect(plan.notRouted).toEqual([{ service: WEB, member: 'b', reason: ENDPOINT_LIMIT_REASON }]);
+    expect(plan.services[0]).toMatchObject({ keptEnabled: true });
+  });
+
+  it('creates that need the room the last delete frees wait for it; the one that lights the service does not', () => {
+    // 198 endpoints of others and A (enabled, leaving); B and C newly Connected: 201 if both came before A went.
+    const endpoints = [...foreign(198), endpoint(nameOf('a'), pip('a').id, 1000, 'Enabled')];
+    const plan = computeTrafficPlan(input({ members: [member('a'), meshMember('b'), meshMember('c')], endpoints }));
+    expect(plan.notRouted).toEqual([]);
+    expect(phases(plan)).toEqual([[[2, 'create', 'b']], [[3, 'delete', 'a']], [[4, 'create', 'c']]]);
+    const run = carryOut(endpoints, plan);
+    expect(run.refused).toEqual([]);
+    expect(Math.max(...run.afterWrite.map((state) => state.length))).toBe(200);
+  });
+});
+
 describe('at most 200 endpoints per profile', () => {
   /** `m001`, `m002`, ...: name order is number order. */
   const names = (from: number, to: number) =>
@@ -496,6 +635,17 @@ describe('at most 200 endpoints per profile', () => {
     expect(plan.changes.filter((c) => c.action === 'delete')).toHaveLength(20);
     expect(endpointsAfter(plan)).toBe(200);
     expect(plan.notRouted).toEqual([]);
+    // 19 go first; the last one enabled (m301) goes once the creates are written, and the create that needs its
+    // room (the last by name) comes after it.
+    expect(writePhases(plan.changes).map((writes) => writes.length)).toEqual([19, 199, 1, 1]);
+    expect(
+      writePhases(plan.changes)
+        .at(-1)
+        ?.map((c) => [c.action, c.member]),
+    ).toEqual([['create', 'm200']]);
+    const run = carryOut(gone, plan);
+    expect(run.refused).toEqual([]);
+    expect(run.afterPhase.map((state) => state.length)).toEqual([1, 200, 199, 200]);
   });
 
   it('several services share the room: members in name order, each with all its services', () => {
@@ -647,6 +797,7 @@ const scenarioArb = fc
         weight: fc.integer({ min: 1, max: 1000 }),
         enabled: fc.boolean(),
         upper: fc.boolean(),
+        type: fc.constantFrom('azureEndpoints', 'azureEndpoints', 'azureEndpoints', 'externalEndpoints'),
       }),
       { maxLength: 8 },
     ),
@@ -670,6 +821,7 @@ const scenarioArb = fc
           pip(a.name, a.service).id,
           a.weight,
           a.enabled ? 'Enabled' : 'Disabled',
+          `Microsoft.Network/trafficManagerProfiles/${a.type}`,
         ),
       );
     }
@@ -717,6 +869,140 @@ const enabledOwned = (endpoints: readonly TrafficManagerEndpoint[], service: str
       parseEndpointName(e.name ?? '', 'mesh')?.service === service && (e.endpointStatus ?? 'Enabled') === 'Enabled',
   );
 
+const sortedNames = (endpoints: readonly TrafficManagerEndpoint[]) =>
+  endpoints.map((e) => `${e.name ?? ''} ${e.type ?? ''} ${e.endpointStatus ?? ''} ${e.weight ?? ''}`).sort();
+
+/** `count` endpoints of others (not owned), which take room in the profile. */
+function foreign(count: number): TrafficManagerEndpoint[] {
+  return Array.from({ length: count }, (_, i) =>
+    endpoint(`other-${i}`, '', 1, 'Enabled', 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'),
+  );
+}
+
+interface CarriedOut {
+  /** The profile's endpoints after each write that was made, in the order made. */
+  readonly afterWrite: TrafficManagerEndpoint[][];
+  /** The profile's endpoints after each phase. */
+  readonly afterPhase: TrafficManagerEndpoint[][];
+  /** Writes not attempted because an earlier-phase write of their service failed. */
+  readonly skipped: EndpointChange[];
+  /** Creates Traffic Manager refused: the profile was full, or the name was taken. */
+  readonly refused: EndpointChange[];
+}
+
+/**
+ * Carries a plan out as syncTraffic does: phase by phase (the writes of a phase one after another, in plan order or
+ * reversed), a service's later-phase writes skipped once one of its writes failed. The writes `fails` picks fail;
+ * like Traffic Manager, a create into a full profile or under a name that is taken fails too.
+ */
+function carryOut(
+  endpoints: readonly TrafficManagerEndpoint[],
+  plan: TrafficPlan,
+  fails: (change: EndpointChange) => boolean = () => false,
+  reverse = false,
+): CarriedOut {
+  let state = [...endpoints];
+  const result: CarriedOut = { afterWrite: [state], afterPhase: [], skipped: [], refused: [] };
+  const failedServices = new Set<string>();
+  for (const phase of writePhases(plan.changes)) {
+    const stopped = new Set(failedServices);
+    for (const change of reverse ? [...phase].reverse() : phase) {
+      if (change.service !== undefined && stopped.has(change.service)) {
+        result.skipped.push(change);
+        continue;
+      }
+      const refused =
+        change.action === 'create' &&
+        (state.length >= MAX_ENDPOINTS_PER_PROFILE || state.some((e) => (e.name ?? '').toLowerCase() === change.name));
+      if (refused) result.refused.push(change);
+      if (refused || fails(change)) {
+        if (change.service !== undefined) failedServices.add(change.service);
+        continue;
+      }
+      state = applyChanges(state, [change]);
+      result.afterWrite.push(state);
+    }
+    result.afterPhase.push(state);
+  }
+  return result;
+}
+
+/** The configured services that had an enabled owned endpoint in `before` and have none in `after`. */
+function darkened(
+  scenario: TrafficPlanInput,
+  before: readonly TrafficManagerEndpoint[],
+  after: readonly TrafficManagerEndpoint[],
+): string[] {
+  return scenario.services
+    .map((s) => s.service)
+    .filter((service) => enabledOwned(before, service).length > 0 && enabledOwned(after, service).length === 0);
+}
+
+/**
+ * One service whose members come and go, fail and connect, with endpoints (some of another type) for some of them:
+ * the swaps the write order is about. `crowded`: the profile is full, or nearly (0–2 endpoints of room left), of
+ * endpoints of others both now and once the plan the scenario has without them is carried out.
+ */
+const swapArb = fc
+  .record({
+    members: fc.uniqueArray(
+      fc.record({
+        name: fc.constantFrom(...NAMES),
+        inMesh: fc.boolean(),
+        state: fc.constantFrom<MeshMemberState>('Connected', 'Failed'),
+      }),
+      { selector: (m) => m.name, maxLength: 4 },
+    ),
+    actual: fc.uniqueArray(
+      fc.record({ name: fc.constantFrom(...NAMES), enabled: fc.boolean(), external: fc.boolean() }),
+      { selector: (a) => a.name, maxLength: 4 },
+    ),
+    crowded: fc.boolean(),
+    slack: fc.integer({ min: 0, max: 2 }),
+  })
+  .map(({ members, actual, crowded, slack }): TrafficPlanInput => {
+    const scenario = input({
+      members: members.map((m) => (m.inMesh ? meshMember(m.name, m.state) : member(m.name))),
+      publicIps: ipsFor(NAMES),
+      endpoints: actual.map((a) =>
+        endpoint(
+          nameOf(a.name),
+          pip(a.name).id,
+          500,
+          a.enabled ? 'Enabled' : 'Disabled',
+          `Microsoft.Network/trafficManagerProfiles/${a.external ? 'externalEndpoints' : 'azureEndpoints'}`,
+        ),
+      ),
+    });
+    if (!crowded) return scenario;
+    const ownedAfter = computeTrafficPlan(scenario).changes.filter((c) => c.action !== 'delete').length;
+    const fill = MAX_ENDPOINTS_PER_PROFILE - Math.max(actual.length, ownedAfter) - slack;
+    return { ...scenario, endpoints: [...scenario.endpoints, ...foreign(fill)] };
+  });
+
+/**
+ * Carries the scenario's plan out phase by phase with no write failing, then with each one write failing in turn:
+ * after every write and every phase, each configured service that had an enabled endpoint still has one.
+ */
+function checkCarriedOut(scenario: TrafficPlanInput, reverse: boolean): void {
+  const plan = computeTrafficPlan(scenario);
+  const writes = writePhases(plan.changes).flat();
+  expect(writes).toHaveLength(plan.changes.filter((c) => c.action !== 'none').length);
+  for (const failing of [undefined, ...writes]) {
+    const run = carryOut(scenario.endpoints, plan, (c) => c === failing, reverse);
+    for (const state of [...run.afterWrite, ...run.afterPhase]) {
+      expect(darkened(scenario, scenario.endpoints, state)).toEqual([]);
+    }
+    if (failing !== undefined) continue;
+    // Nothing failing: every write is made, none is refused (room, names), and the end is the plan's.
+    expect(run.skipped).toEqual([]);
+    expect(run.refused).toEqual([]);
+    expect(sortedNames(run.afterPhase.at(-1) ?? scenario.endpoints)).toEqual(
+      sortedNames(applyChanges(scenario.endpoints, plan.changes)),
+    );
+  }
+}
+
 describe('properties', () => {
   it('a plan recomputed after its changes are carried out is all none', () => {
     fc.assert(
@@ -761,6 +1047,24 @@ describe('properties', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('carried out phase by phase, with any one write failing, a service that had an enabled endpoint always has one', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), (scenario, reverse) => {
+        checkCarriedOut(scenario, reverse);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('the same for swaps of the endpoints of a service, in a profile with room and in one (nearly) full', () => {
+    fc.assert(
+      fc.property(swapArb, fc.boolean(), (scenario, reverse) => {
+        checkCarriedOut(scenario, reverse);
+      }),
+      { numRuns: 500 },
     );
   });
 
