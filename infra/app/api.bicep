@@ -79,6 +79,10 @@ var deployedSettingNames = concat(
 )
 var appSettings = toObject(deployedSettingNames, n => n, n => settingValues[n])
 
+// App Service authentication. API callers without a token get 401 (Return401); a browser signs in at
+// /.auth/login/aad?post_login_redirect_uri=/api/ui (that route is always served, whatever the unauthenticated
+// action), returning to the callback that entra-app.bicep registers. The session cookie then authenticates the
+// status page and its calls.
 var authSettings = {
   name: 'authsettingsV2'
   properties: {
@@ -102,9 +106,10 @@ var authSettings = {
           openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
         }
         validation: {
+          // v2 tokens carry the client id as audience; the identifier URI is allowed too (config/auth.json).
           allowedAudiences: [
             authClientId
-            'api://${authClientId}'
+            replace(auth.identifierUri, '{clientId}', authClientId)
           ]
         }
       }

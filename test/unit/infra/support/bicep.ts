@@ -118,6 +118,21 @@ export function variableObjectKeys(root: Node, name: string): string[] {
   throw new Error(`no var ${name}`);
 }
 
+/** The value node of `var <name> = ...`, or undefined when there is no such variable. */
+export function variableValue(root: Node, name: string): Node | undefined {
+  const declaration = root.namedChildren.find(
+    (d) => d.type === 'variable_declaration' && d.namedChildren[0]?.text === name,
+  );
+  return declaration?.namedChildren[1] ?? undefined;
+}
+
+/** The value node at a dotted path of properties (`login.tokenStore.enabled`) in an object node. */
+export function propertyPath(object: Node, dotted: string): Node | undefined {
+  let node: Node | undefined = object;
+  for (const key of dotted.split('.')) node = node?.type === 'object' ? propertyValue(node, key) : undefined;
+  return node;
+}
+
 /** Call expressions of the function `name` (for example `loadJsonContent`). */
 export function callsOf(root: Node, name: string): Node[] {
   return root.descendantsOfType('call_expression').filter((call) => call.childForFieldName('function')?.text === name);

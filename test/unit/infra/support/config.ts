@@ -91,6 +91,29 @@ export const AuthConfig = z.object({
       }),
     )
     .min(1),
+  api: z.object({
+    requestedAccessTokenVersion: z.literal(2),
+    oauth2PermissionScopes: z
+      .array(
+        z.object({
+          id: guid,
+          value: z.string().min(1),
+          type: z.enum(['User', 'Admin']),
+          isEnabled: z.boolean(),
+          adminConsentDisplayName: z.string().min(1),
+          adminConsentDescription: z.string().min(1),
+          userConsentDisplayName: z.string().min(1),
+          userConsentDescription: z.string().min(1),
+        }),
+      )
+      .min(1),
+    preAuthorizedApplications: z.array(z.object({ appId: guid, delegatedPermissionIds: z.array(guid).min(1) })),
+  }),
+  identifierUri: z.string().includes('{clientId}'),
+  login: z.object({
+    callbackPath: z.string().startsWith('/.auth/login/'),
+    enableIdTokenIssuance: z.boolean(),
+  }),
   excludedPaths: z.array(z.string().startsWith('/')),
   unauthenticatedClientAction: z.enum(['Return401', 'Return403', 'RedirectToLoginPage', 'AllowAnonymous']),
 });
