@@ -52,6 +52,38 @@ export type ApprovalDecision = z.output<typeof ApprovalDecisionSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // meshReconciler
 
+/**
+ * An approval wait the reconciler was in when it continued as new (a long wait absorbs signals, and every signal
+ * grows the history): the next execution resumes the same wait, same operation and deadline, instead of planning.
+ */
+export const ApprovalWaitSchema = z.object({
+  operationId: z.string().min(1),
+  /** The plan waiting for approval; the approved apply must still match it. */
+  planId: z.string().min(1),
+  memberSelector: z.string().max(512).nullable(),
+  trigger: z.enum(['event', 'http', 'timer']),
+  /** The mesh profile's resource id (Traffic Manager repairs while waiting). */
+  profileId: z.string().min(1),
+  /** When the wait ends with a rejection. */
+  until: isoTime,
+  /** The policy's timeout when the wait began, for the rejection message. */
+  hours: z.number().positive(),
+  /** When the coalesced Traffic Manager repair asked for by signals is due; null when none is pending. */
+  repairDue: isoTime.nullable().default(null),
+});
+export type ApprovalWait = z.output<typeof ApprovalWaitSchema>;
+
+/**
+ * An apply (meshApply, instance id = operation id) still running when the reconciler continued as new: its completion
+ * goes to the execution that started it, so the next execution watches the operation record until it is terminal.
+ */
+export const ApplyWatchSchema = z.object({
+  operationId: z.string().min(1),
+  /** When the reconciler stops waiting even if the record never ends (an apply that crashed unrecorded). */
+  giveUpAt: isoTime,
+});
+export type ApplyWatch = z.output<typeof ApplyWatchSchema>;
+
 /** What a reconciler carries from one execution to the next (`continueAsNew`). */
 export const ReconcilerInputSchema = z.object({
   profile: ProfileNameSchema,
@@ -67,6 +99,10 @@ export const ReconcilerInputSchema = z.object({
   cycles: z.int().min(0).default(0),
   /** What the previous cycle decided (`nothingToDo`, `applyNow`, ...), shown while idle. */
   lastDecision: z.string().nullable().default(null),
+  /** An approval wait to resume (see ApprovalWaitSchema). */
+  awaiting: ApprovalWaitSchema.nullable().default(null),
+  /** A running apply to watch to its end (see ApplyWatchSchema). */
+  applying: ApplyWatchSchema.nullable().default(null),
 });
 export type ReconcilerInput = z.input<typeof ReconcilerInputSchema>;
 export type ReconcilerState = z.output<typeof ReconcilerInputSchema>;
@@ -332,6 +368,13 @@ export const ProfileStateSchema = ClusterMeshStateSchema;
 
 /** `updateOperation`'s result. */
 export const OperationAckSchema = z.object({ id: z.string(), status: z.string() });
+/** `readOperation`'s result. */
+export const OperationReadSchema = z.object({
+  id: z.string(),
+  exists: z.boolean(),
+  status: z.string().nullable(),
+  terminal: z.boolean(),
+});
 /** `createOperation`'s result. */
 export const OperationCreatedSchema = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
 /** `refreshMeshView`'s result. */

@@ -4,14 +4,19 @@
  * asks, runs meshApply as a sub-orchestration (instance id = operation id), and `continueAsNew`s after each cycle.
  *
  * Signals are never lost: one `Reconcile` wait is kept open for the whole execution and included in every wait that
- * can block (debounce, approval, apply); whatever it has collected is carried into the next execution. A storm of
- * signals during the debounce window continues-as-new every MAX_SIGNALS_PER_EXECUTION signals, with the window's
- * start carried over, so the history stays bounded.
+ * can block (debounce, approval, apply); whatever it has collected is carried into the next execution. History stays
+ * bounded in every wait: after MAX_SIGNALS_PER_EXECUTION signals the reconciler continues as new carrying the wait —
+ * the debounce window's start, the approval wait (operation, deadline, a pending traffic repair), or the running apply
+ * (then watched through its operation record, since a child's completion goes to the execution that started it).
+ * During an approval wait, signals repair Traffic Manager at most once per debounce window.
  */
-import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
 import { decide, MeshPolicySchema, type Decision, type MeshPolicy } from '../shared/domain/index.js';
 import {
   ApprovalDecisionSchema,
+  OperationReadSchema,
+  type ApplyWatch,
+  type ApprovalWait,
   MeshApplyResultSchema,
   MeshPlanResultSchema,
   ReconcileSignalSchema,
@@ -35,6 +40,12 @@ import { Activities, Events, Orchestrations } from './names.js';
 export const MAX_SIGNALS_PER_EXECUTION = 40;
 /** The debounce window never stays open longer than this, however busy the fleet is. */
 export const MAX_DEBOUNCE_MS = 5 * 60_000;
+/** Traffic Manager repairs one execution makes during an approval wait before it continues as new. */
+export const MAX_REPAIRS_PER_EXECUTION = 10;
+/** Record checks one execution makes while it watches an apply an earlier execution started. */
+export const MAX_APPLY_CHECKS_PER_EXECUTION = 20;
+/** Signals during an approval wait repair Traffic Manager at most once per this long when the debounce is shorter. */
+export const MIN_REPAIR_WINDOW_MS = 1_000;
 
 type Trigger = 'event' | 'http' | 'timer';
 
@@ -59,7 +70,8 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   };
   for (const s of state.signals) absorb(s);
 
-  // The one open wait for signals; renewed each time it completes.
+  // The one open wait for signals; renewed each time it completes. Every signal taken counts toward the execution's
+  // bound (MAX_SIGNALS_PER_EXECUTION), whichever wait took it.
   let signal: Task = ctx.df.waitForExternalEvent(Events.reconcile);
   let received = 0;
   const takeSignal = (): void => {
@@ -67,7 +79,11 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     received += 1;
     signal = ctx.df.waitForExternalEvent(Events.reconcile);
   };
-  const carryOver = (windowStart: string | null): ReconcilerInput => {
+  let decided: string | null = null;
+  const carryOver = (
+    windowStart: string | null,
+    wait: { awaiting?: ApprovalWait; applying?: ApplyWatch } = {},
+  ): ReconcilerInput => {
     if (signal.isCompleted) takeSignal();
     return {
       profile,
@@ -77,9 +93,10 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       signals: [],
       cycles: state.cycles,
       lastDecision: decided ?? state.lastDecision,
+      awaiting: wait.awaiting ?? null,
+      applying: wait.applying ?? null,
     };
   };
-  let decided: string | null = null;
   const status = (phase: string, extra: Record<string, unknown> = {}): void => {
     ctx.df.setCustomStatus({
       phase,
@@ -90,6 +107,37 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       ...extra,
     });
   };
+  const endCycle = function* (lastOperationId: string): Step<{ cycle: number }> {
+    yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId }, ViewRefreshSchema, tally);
+    ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
+    return { cycle: state.cycles };
+  };
+
+  // 0. Resume the wait the previous execution was in when it continued as new (its history had grown to the bound).
+  if (state.applying) {
+    const policy = yield* loadPolicy(ctx, profile, tally);
+    if ((yield* watchApply(state.applying, policy)) === 'continued') return { continued: 'watching an apply' };
+    return yield* endCycle(state.applying.operationId);
+  }
+  if (state.awaiting) {
+    const wait = state.awaiting;
+    const policy = yield* loadPolicy(ctx, profile, tally);
+    const answer = yield* awaitApproval(wait, policy);
+    if (answer === 'continued') return { continued: 'awaiting approval' };
+    if (answer === 'approved') {
+      const applied = yield* runApply(
+        {
+          operationId: wait.operationId,
+          planId: wait.planId,
+          memberSelector: wait.memberSelector,
+          trigger: wait.trigger,
+        },
+        policy,
+      );
+      if (applied === 'continued') return { continued: 'applying' };
+    }
+    return yield* endCycle(wait.operationId);
+  }
 
   // 1. Wait for work.
   if (pendingApplies.length === 0 && pendingChanges === 0) {
@@ -110,9 +158,9 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       const deadline = Math.min(quietUntil, hardDeadline);
       if (deadline <= now(ctx).getTime()) break;
       const timer = ctx.df.createTimer(new Date(deadline));
-      const winner: unknown = yield ctx.df.Task.any([timer, signal]);
+      const winner = yield* firstOf(ctx, [signal, timer]);
       if (winner === timer) break;
-      timer.cancel();
+      if (!hasResult(timer)) timer.cancel();
       takeSignal();
       quietUntil = now(ctx).getTime() + policy.debounceSeconds * 1000;
       if (received >= MAX_SIGNALS_PER_EXECUTION && !hasPendingApply()) {
@@ -178,126 +226,275 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
 
   if (decision.kind === 'nothingToDo') {
     yield* idleCycle(ctx, tally, profile, plan, request, trigger);
-  } else {
-    const operationId = request
-      ? request.operationId
-      : `${profile}.${ctx.df.newGuid(`${ctx.df.instanceId}:${state.cycles}`)}`;
-    if (!request) {
-      yield* callActivity(
-        ctx,
-        Activities.createOperation,
-        {
-          id: operationId,
-          profile,
-          kind: decision.kind === 'applyNow' || decision.kind === 'awaitApproval' ? 'apply' : 'plan',
-          trigger,
-          requestedBy: 'fleetmesh',
-          planId: plan.plan.planId,
-          plan: planRecord(plan),
-        },
-        OperationCreatedSchema,
-        tally,
-      );
-    } else {
-      yield* callActivity(
-        ctx,
-        Activities.updateOperation,
-        { id: operationId, planId: plan.plan.planId, plan: planRecord(plan) },
-        OperationAckSchema,
-        tally,
-      );
-    }
-    let approved = decision.kind === 'applyNow';
-    if (decision.kind === 'blocked' || decision.kind === 'recordOnly') {
-      yield* recordPlan(ctx, tally, profile, operationId, plan, decision);
-    } else if (decision.kind === 'awaitApproval') {
-      approved = yield* awaitApproval(ctx, tally, profile, operationId, plan, decision);
-    }
-    if (approved) {
-      status('applying', { operationId });
-      // Applied at once, the plan just computed is handed over; after an approval wait meshApply reads again.
-      const child = ctx.df.callSubOrchestrator(
-        Orchestrations.meshApply,
-        {
-          operationId,
-          profile,
-          planId: plan.plan.planId,
-          memberSelector: request?.memberSelector ?? null,
-          trigger,
-          ...(decision.kind === 'applyNow' ? { plan: plan } : {}),
-        },
-        operationId,
-      );
-      while (!child.isCompleted) {
-        const winner: unknown = yield ctx.df.Task.any([child, signal]);
-        if (winner === signal) takeSignal();
-      }
-      const result = applyResultOf(child, operationId);
-      status('applied', { operationId, outcome: result.status });
-    }
+    ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
+    return { cycle: state.cycles };
+  }
+
+  const operationId = request
+    ? request.operationId
+    : `${profile}.${ctx.df.newGuid(`${ctx.df.instanceId}:${state.cycles}`)}`;
+  if (!request) {
     yield* callActivity(
       ctx,
-      Activities.refreshMeshView,
-      { profile, lastOperationId: operationId },
-      ViewRefreshSchema,
+      Activities.createOperation,
+      {
+        id: operationId,
+        profile,
+        kind: decision.kind === 'applyNow' || decision.kind === 'awaitApproval' ? 'apply' : 'plan',
+        trigger,
+        requestedBy: 'fleetmesh',
+        planId: plan.plan.planId,
+        plan: planRecord(plan),
+      },
+      OperationCreatedSchema,
+      tally,
+    );
+  } else {
+    yield* callActivity(
+      ctx,
+      Activities.updateOperation,
+      { id: operationId, planId: plan.plan.planId, plan: planRecord(plan) },
+      OperationAckSchema,
       tally,
     );
   }
+  // Every plan that becomes an operation is announced, whatever the decision (best effort).
+  yield* publish(ctx, tally, [planCreated(ctx, profile, operationId, plan, decision)]);
 
-  ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
-  return { cycle: state.cycles };
-
-  // -------------------------------------------------------------------------------------------------------------
-  function* awaitApproval(
-    context: OrchestrationContext,
-    t: ArmTally,
-    mesh: string,
-    operationId: string,
-    p: MeshPlanResult,
-    d: Decision,
-  ): Step<boolean> {
-    const hours = d.approvalTimeoutHours ?? policy.approvalTimeoutHours;
+  if (decision.kind === 'blocked' || decision.kind === 'recordOnly') {
+    yield* recordPlan(ctx, tally, operationId, decision);
+    return yield* endCycle(operationId);
+  }
+  const applyArgs = {
+    operationId,
+    planId: plan.plan.planId,
+    memberSelector: request?.memberSelector ?? null,
+    trigger,
+  };
+  if (decision.kind === 'awaitApproval') {
+    const hours = decision.approvalTimeoutHours ?? plan.policy.approvalTimeoutHours;
     yield* callActivity(
-      context,
+      ctx,
       Activities.updateOperation,
       { id: operationId, status: 'AwaitingApproval', phase: 'awaiting approval' },
       OperationAckSchema,
-      t,
+      tally,
     );
-    yield* publish(context, t, [planCreated(context, mesh, operationId, p, d)]);
-    const until = after(context, hours * 3_600_000);
-    const timer = context.df.createTimer(until);
-    let answer: Task = context.df.waitForExternalEvent(Events.approvalDecision);
+    const answer = yield* awaitApproval(
+      {
+        ...applyArgs,
+        profileId: plan.profileId,
+        until: after(ctx, hours * 3_600_000).toISOString(),
+        hours,
+        repairDue: null,
+      },
+      plan.policy,
+    );
+    if (answer === 'continued') return { continued: 'awaiting approval' };
+    if (answer === 'rejected') return yield* endCycle(operationId);
+    // Approved after a wait: meshApply reads the fleet again (the plan must still match).
+    if ((yield* runApply(applyArgs, plan.policy)) === 'continued') return { continued: 'applying' };
+    return yield* endCycle(operationId);
+  }
+  // Applied at once: the plan just computed is handed over.
+  if ((yield* runApply({ ...applyArgs, plan }, plan.policy)) === 'continued') return { continued: 'applying' };
+  return yield* endCycle(operationId);
+
+  // -------------------------------------------------------------------------------------------------------------
+  /**
+   * Runs meshApply (instance id = operation id) and waits for it, taking signals meanwhile. When the signals reach the
+   * execution's bound the reconciler continues as new and the next execution watches the apply through its record.
+   */
+  function* runApply(
+    args: {
+      operationId: string;
+      planId: string;
+      memberSelector: string | null;
+      trigger: Trigger;
+      plan?: MeshPlanResult;
+    },
+    p: MeshPolicy,
+  ): Step<'done' | 'continued'> {
+    const { operationId: id } = args;
+    status('applying', { operationId: id });
+    const child = ctx.df.callSubOrchestrator(
+      Orchestrations.meshApply,
+      {
+        operationId: id,
+        profile,
+        planId: args.planId,
+        memberSelector: args.memberSelector,
+        trigger: args.trigger,
+        ...(args.plan ? { plan: args.plan } : {}),
+      },
+      id,
+    );
     for (;;) {
-      status('awaiting approval', { operationId, until: until.toISOString() });
-      const winner: unknown = yield context.df.Task.any([timer, answer, signal]);
-      if (winner === timer) {
-        yield* reject(context, t, operationId, `no approval within ${hours} hour(s)`);
-        return false;
+      const winner = yield* firstOf(ctx, [child, signal]);
+      if (winner === child) break;
+      takeSignal();
+      if (received >= MAX_SIGNALS_PER_EXECUTION && !hasResult(child)) {
+        ctx.df.continueAsNew(
+          carryOver(null, { applying: { operationId: id, giveUpAt: after(ctx, applyBudgetMs(p)).toISOString() } }),
+        );
+        return 'continued';
       }
-      if (winner === signal) {
+    }
+    const result = applyResultOf(child, id);
+    status('applied', { operationId: id, outcome: result.status });
+    return 'done';
+  }
+
+  /** Waits, in this execution, for an apply an earlier execution started, by reading its operation record. */
+  function* watchApply(watch: ApplyWatch, p: MeshPolicy): Step<'done' | 'continued'> {
+    const interval = Math.min(Math.max(p.convergence.maxPollIntervalSeconds * 1000, 1000), 60_000);
+    for (let checks = 1; ; checks++) {
+      status('applying', { operationId: watch.operationId, watching: true });
+      let finished = false;
+      try {
+        const read = yield* callActivity(
+          ctx,
+          Activities.readOperation,
+          { id: watch.operationId },
+          OperationReadSchema,
+          tally,
+        );
+        finished = read.terminal || !read.exists;
+      } catch {
+        // Unreadable for now: look again after the interval.
+      }
+      if (finished) return 'done';
+      if (now(ctx).getTime() >= Date.parse(watch.giveUpAt)) {
+        status('stopped watching the apply: it never recorded an end', { operationId: watch.operationId });
+        return 'done';
+      }
+      if (checks >= MAX_APPLY_CHECKS_PER_EXECUTION) {
+        ctx.df.continueAsNew(carryOver(null, { applying: watch }));
+        return 'continued';
+      }
+      const timer = ctx.df.createTimer(after(ctx, interval));
+      for (;;) {
+        const winner = yield* firstOf(ctx, [signal, timer]);
+        if (winner === timer) break;
         takeSignal();
-        const superseding = pendingApplies.find((a) => a.operationId !== operationId);
-        if (superseding) {
-          timer.cancel();
-          yield* reject(context, t, operationId, `superseded by operation ${superseding.operationId}`);
-          return false;
+        if (received >= MAX_SIGNALS_PER_EXECUTION) {
+          if (!hasResult(timer)) timer.cancel();
+          ctx.df.continueAsNew(carryOver(null, { applying: watch }));
+          return 'continued';
         }
-        // The wait can last hours: keep repairing Traffic Manager drift meanwhile (the plan itself waits).
-        yield* repairTraffic(context, t, mesh, p.profileId);
-        continue;
       }
-      const parsed = ApprovalDecisionSchema.safeParse(answer.result);
-      answer = context.df.waitForExternalEvent(Events.approvalDecision);
-      if (!parsed.success || parsed.data.operationId !== operationId) continue; // an answer to another operation
-      timer.cancel();
-      if (parsed.data.decision === 'reject') {
-        yield* reject(context, t, operationId, `rejected by ${parsed.data.by}`);
-        return false;
-      }
-      return true;
     }
   }
+
+  /**
+   * Waits for the ApprovalDecision naming the operation, or the deadline (then rejected), or an operator's apply of
+   * another operation (then this one is superseded). Signals meanwhile are taken and repair Traffic Manager drift, at
+   * most once per debounce window (coalesced with a durable timer). Once the execution has taken its bound of signals
+   * (or made its bound of repairs) it continues as new, carrying the wait, which the next execution resumes: the same
+   * operation and deadline, and any decision raised meanwhile (the runtime carries unconsumed events over).
+   */
+  function* awaitApproval(wait: ApprovalWait, p: MeshPolicy): Step<'approved' | 'rejected' | 'continued'> {
+    const w: ApprovalWait = { ...wait };
+    const window = Math.max(p.debounceSeconds * 1000, MIN_REPAIR_WINDOW_MS);
+    const deadline = ctx.df.createTimer(new Date(w.until));
+    let answer: Task = ctx.df.waitForExternalEvent(Events.approvalDecision);
+    let repair: TimerTask | undefined = w.repairDue ? ctx.df.createTimer(new Date(w.repairDue)) : undefined;
+    let repairs = 0;
+    const stopTimers = (): void => {
+      if (!hasResult(deadline)) deadline.cancel();
+      if (repair && !hasResult(repair)) repair.cancel();
+    };
+    for (;;) {
+      const superseding = pendingApplies.find((a) => a.operationId !== w.operationId);
+      if (superseding) {
+        stopTimers();
+        yield* reject(ctx, tally, w.operationId, `superseded by operation ${superseding.operationId}`);
+        return 'rejected';
+      }
+      status('awaiting approval', {
+        operationId: w.operationId,
+        until: w.until,
+        ...(w.repairDue ? { trafficRepairDue: w.repairDue } : {}),
+      });
+      const winner = yield* firstOf(ctx, repair ? [answer, deadline, signal, repair] : [answer, deadline, signal]);
+      if (winner === answer) {
+        const parsed = ApprovalDecisionSchema.safeParse(answer.result);
+        answer = ctx.df.waitForExternalEvent(Events.approvalDecision);
+        if (!parsed.success || parsed.data.operationId !== w.operationId) continue; // an answer to another operation
+        stopTimers();
+        if (parsed.data.decision === 'reject') {
+          yield* reject(ctx, tally, w.operationId, `rejected by ${parsed.data.by}`);
+          return 'rejected';
+        }
+        return 'approved';
+      }
+      if (winner === deadline) {
+        stopTimers();
+        yield* reject(
+          ctx,
+          tally,
+          w.operationId,
+          `no approval within ${describeHours(w.hours)}; the apply was abandoned`,
+        );
+        return 'rejected';
+      }
+      if (winner === repair) {
+        // The wait can last hours: keep Traffic Manager right meanwhile (the plan itself waits).
+        repair = undefined;
+        w.repairDue = null;
+        repairs += 1;
+        yield* repairTraffic(ctx, tally, profile, w.profileId);
+      } else {
+        takeSignal();
+        if (!repair) {
+          const due = after(ctx, window);
+          repair = ctx.df.createTimer(due);
+          w.repairDue = due.toISOString();
+        }
+      }
+      if (received >= MAX_SIGNALS_PER_EXECUTION || repairs >= MAX_REPAIRS_PER_EXECUTION) {
+        // A decision or the deadline already in is handled here first; anything later reaches the next execution.
+        if (hasResult(answer) || hasResult(deadline) || pendingApplies.some((a) => a.operationId !== w.operationId)) {
+          continue;
+        }
+        stopTimers();
+        ctx.df.continueAsNew(carryOver(null, { awaiting: w }));
+        return 'continued';
+      }
+    }
+  }
+}
+
+/** True when the task completed or failed. */
+function hasResult(task: Task): boolean {
+  return task.isCompleted || task.isFaulted;
+}
+
+/**
+ * The first of `tasks` (in the order given) that already has a result, or else the first to get one. `Task.any` alone
+ * never reports a task that completed before the `any` was built (an event that arrived while the orchestrator waited
+ * on an activity), and would wait for another one instead.
+ */
+function* firstOf(ctx: OrchestrationContext, tasks: readonly Task[]): Step<Task> {
+  const ready = tasks.find(hasResult);
+  if (ready) return ready;
+  const winner: unknown = yield ctx.df.Task.any([...tasks]);
+  const found = tasks.find((t) => t === winner);
+  if (!found) throw new Error('Task.any returned a task it was not given');
+  return found;
+}
+
+/** How long the reconciler waits for an apply it watches through its record before giving up on the record. */
+function applyBudgetMs(policy: MeshPolicy): number {
+  const c = policy.convergence;
+  return (c.memberTimeoutMinutes * (c.maxRemediationRounds + 1) + 120) * 60_000;
+}
+
+/** `24 hour(s)`, or minutes / seconds for the short timeouts tests use. */
+function describeHours(hours: number): string {
+  if (hours >= 1) return `${hours} hour(s)`;
+  const seconds = Math.round(hours * 3600 * 10) / 10;
+  return seconds >= 60 ? `${Math.round((seconds / 60) * 10) / 10} minute(s)` : `${seconds} second(s)`;
 }
 
 function* loadPolicy(ctx: OrchestrationContext, profile: string, tally: ArmTally): Step<MeshPolicy> {
@@ -418,14 +615,7 @@ function* idleCycle(
   );
 }
 
-function* recordPlan(
-  ctx: OrchestrationContext,
-  tally: ArmTally,
-  profile: string,
-  operationId: string,
-  plan: MeshPlanResult,
-  decision: Decision,
-): Step<void> {
+function* recordPlan(ctx: OrchestrationContext, tally: ArmTally, operationId: string, decision: Decision): Step<void> {
   const blocked = decision.kind === 'blocked';
   yield* callActivity(
     ctx,
@@ -440,7 +630,6 @@ function* recordPlan(
     OperationAckSchema,
     tally,
   );
-  yield* publish(ctx, tally, [planCreated(ctx, profile, operationId, plan, decision)]);
 }
 
 function* reject(ctx: OrchestrationContext, tally: ArmTally, operationId: string, why: string): Step<void> {

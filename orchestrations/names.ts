@@ -16,6 +16,7 @@ export const Activities = {
   computePlan: 'computePlan',
   createOperation: 'createOperation',
   updateOperation: 'updateOperation',
+  readOperation: 'readOperation',
   grantNetworkContributor: 'grantNetworkContributor',
   beginClusterReconciles: 'beginClusterReconciles',
   pollClusterReconciles: 'pollClusterReconciles',

@@ -10,7 +10,12 @@ import { isAzureApiError, isConflict, isPreconditionFailed } from '../../shared/
 import { FleetMeshError, ensureError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ClusterMeshProfile, ManagedCluster } from '../../shared/models/index.js';
-import { NewOperationSchema, type Operation, type OperationUpdate } from '../../shared/state/documents.js';
+import {
+  isTerminalStatus,
+  NewOperationSchema,
+  type Operation,
+  type OperationUpdate,
+} from '../../shared/state/documents.js';
 import type { StateStore } from '../../shared/state/store.js';
 import { diagnoseMember } from '../../shared/services/diagnosis.js';
 import type { MemberStateReader } from '../../shared/services/memberReader.js';
@@ -159,6 +164,14 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
       const patch = OperationPatchSchema.parse(input);
       const updated = await store.updateOperation(patch.id, (current) => applyPatch(current, patch));
       return { id: updated.value.id, status: updated.value.status };
+    },
+
+    [Activities.readOperation]: async (input) => {
+      const { id } = z.object({ id: z.string().min(1) }).parse(input);
+      const op = await store.getOperation(id);
+      return op
+        ? { id, exists: true, status: op.value.status, terminal: isTerminalStatus(op.value.status) }
+        : { id, exists: false, status: null, terminal: false };
     },
 
     [Activities.grantNetworkContributor]: async (input) => {

@@ -752,7 +752,7 @@ export class DurableEngine {
         ErrorMessage: result.message,
       });
     } else {
-      this.#apply(record, result, newHistory, startedAt);
+      this.#apply(record, result, newHistory, startedAt, replayBoundary);
     }
     await this.#persist(record);
     this.#scheduleWork(record);
@@ -763,6 +763,7 @@ export class DurableEngine {
     result: Exclude<OrchestratorRunResult, { kind: 'error' }>,
     newHistory: HistoryEvent[],
     now: string,
+    replayBoundary: number,
   ): void {
     const name = record.name;
     record.customStatusJson = result.customStatusJson;
@@ -819,6 +820,31 @@ export class DurableEngine {
       );
       this.logger.info('orchestration completed', { instanceId: record.instanceId, orchestration: name });
       return;
+    }
+    if (replay.stalled) {
+      // a retry stopped on its retryTimeoutInMilliseconds and the orchestrator waits on it with nothing else that could
+      // end the wait: the library never learns that retrying stopped, so the instance could only hang
+      const gaveUp = replay.retriesGivenUp[0];
+      const message =
+        `${gaveUp?.message ?? 'a retry stopped'}. The orchestrator waits on it, but durable-functions decides retries ` +
+        'by attempt count alone and never sees this stop; in Azure the instance would stay Running ' +
+        '(azure-functions-durable-js#629)';
+      this.#fail(record, `Orchestrator function '${name}' failed: ${message}`, {
+        ErrorType: 'RetryTimeoutExceeded',
+        ErrorMessage: message,
+        ...(gaveUp?.failure ? { InnerFailure: gaveUp.failure } : {}),
+      });
+      return;
+    }
+    for (const gaveUp of replay.retriesGivenUp) {
+      if (gaveUp.historyIndex >= replayBoundary) {
+        this.logger.warn('retry stopped: retryTimeoutInMilliseconds elapsed', {
+          instanceId: record.instanceId,
+          orchestration: name,
+          detail: gaveUp.message,
+          hint: 'durable-functions never sees this stop: its task stays pending (azure-functions-durable-js#629)',
+        });
+      }
     }
     for (const work of replay.newWork) {
       if (work.kind === 'activity' && !this.#options.activities.has(work.name)) {

@@ -10,7 +10,7 @@
  */
 import type { Action, RetryPolicy } from './actions.js';
 import { describeAction } from './actions.js';
-import type { HistoryEvent } from './history.js';
+import type { FailureDetails, HistoryEvent } from './history.js';
 import { EventType, eventTypeName } from './history.js';
 
 export type NewWork =
@@ -35,6 +35,19 @@ export interface ReplayOutcome {
   continueAsNew: { inputJson: string | null; eventId: number } | undefined;
   /** EventRaised events no waiter took (carried over to the next execution on continueAsNew). */
   unconsumedEvents: HistoryEvent[];
+  /**
+   * Retries that stopped because their `retryTimeoutInMilliseconds` had elapsed when an attempt failed, with the
+   * index of that failure in history. The library never learns of it: its task stays pending for good.
+   */
+  retriesGivenUp: RetryGivenUp[];
+  /** The orchestrator waits on something that can never finish (a retry that gave up, nothing else can end the wait). */
+  stalled: boolean;
+}
+
+export interface RetryGivenUp {
+  message: string;
+  failure: FailureDetails | undefined;
+  historyIndex: number;
 }
 
 type NodeParent = CompoundNode | RetryNode;
@@ -55,6 +68,8 @@ interface TaskLeaf extends NodeBase {
   instanceId: string | undefined;
   fireAt: string | undefined;
   scheduled: boolean;
+  /** A retry timer the extension never creates (its retry gave up): the library's task for it stays open. */
+  neverScheduled?: boolean;
   description: string;
 }
 
@@ -75,6 +90,9 @@ interface RetryNode extends NodeBase {
   policy: RetryPolicy;
   attemptNumber: number;
   waitingOnTimer: boolean;
+  /** The orchestration time of the first attempt (DurableTask's RetryInterceptor measures the timeout from it). */
+  firstAttemptAt: string;
+  gaveUp: RetryGivenUp | undefined;
 }
 
 type SimNode = TaskLeaf | EventLeaf | CompoundNode | RetryNode;
@@ -132,6 +150,8 @@ class ReplaySimulator {
   private started = false;
   private stopped = false;
   private now = new Date(0).toISOString();
+  private lastCompletion: { event: HistoryEvent; index: number } | undefined;
+  private readonly retriesGivenUp: RetryGivenUp[] = [];
   continueAsNew: { inputJson: string | null; eventId: number } | undefined;
 
   constructor(private readonly options: ReplayOptions) {}
@@ -159,7 +179,7 @@ class ReplaySimulator {
     const newWork: NewWork[] = [];
     if (!mismatch && !unsupported) {
       for (const leaf of [...this.allocated.values()].sort((a, b) => Number(a.id) - Number(b.id))) {
-        if (leaf.scheduled || leaf.id === false) continue;
+        if (leaf.scheduled || leaf.id === false || leaf.neverScheduled === true) continue;
         if (leaf.what === 'activity') {
           newWork.push({ kind: 'activity', id: leaf.id, name: leaf.name, inputJson: leaf.inputJson });
         } else if (leaf.what === 'subOrchestration') {
@@ -181,7 +201,40 @@ class ReplaySimulator {
       }
     }
     const unconsumedEvents = [...this.deferredEvents.values()].flat();
-    return { mismatch, unsupported, newWork, continueAsNew: this.continueAsNew, unconsumedEvents };
+    const current = this.current;
+    const stalled =
+      !mismatch &&
+      !unsupported &&
+      this.retriesGivenUp.length > 0 &&
+      !this.stopped &&
+      current !== undefined &&
+      !current.done &&
+      !this.canProgress(current);
+    return {
+      mismatch,
+      unsupported,
+      newWork,
+      continueAsNew: this.continueAsNew,
+      unconsumedEvents,
+      retriesGivenUp: this.retriesGivenUp,
+      stalled,
+    };
+  }
+
+  /** Whether a pending node can still finish (succeed or fail) when more events arrive. */
+  private canProgress(node: SimNode): boolean {
+    if (node.done) return false;
+    switch (node.kind) {
+      case 'task':
+        return node.neverScheduled !== true;
+      case 'event':
+        return true;
+      case 'retry':
+        return node.gaveUp === undefined;
+      case 'all':
+      case 'any':
+        return node.children.some((c) => this.canProgress(c));
+    }
   }
 
   private process(event: HistoryEvent, index: number): void {
@@ -239,6 +292,13 @@ class ReplaySimulator {
     if (leaf.what === 'timer' && leaf.fireAt !== event.FireAt) {
       this.fail(`expected ${expected} but got ${leaf.description}`);
     }
+    if (leaf.neverScheduled === true && leaf.parent?.kind === 'retry') {
+      // history (written before retry timeouts were honoured) holds the retry timer: history wins
+      leaf.neverScheduled = false;
+      const entry = leaf.parent.gaveUp;
+      leaf.parent.gaveUp = undefined;
+      if (entry) this.retriesGivenUp.splice(this.retriesGivenUp.indexOf(entry), 1);
+    }
     leaf.scheduled = true;
   }
 
@@ -267,6 +327,7 @@ class ReplaySimulator {
     }
     if (!this.openTasks.has(id)) return; // a duplicate completion: the library ignores it too
     this.openTasks.delete(id);
+    this.lastCompletion = { event, index };
     const failed =
       event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed;
     this.settle(leaf, failed);
@@ -331,6 +392,8 @@ class ReplaySimulator {
             policy: action.retry,
             attemptNumber: 1,
             waitingOnTimer: false,
+            firstAttemptAt: this.now,
+            gaveUp: undefined,
           };
           retry.children.push(this.attemptLeaf(action, retry));
           node = retry;
@@ -462,6 +525,9 @@ class ReplaySimulator {
       this.settle(retry, false);
     } else {
       const failures = retry.attemptNumber;
+      // DurableTask's RetryInterceptor: no further attempt once the retry timeout has elapsed since the first one
+      const timeout = retry.policy.retryTimeoutInMilliseconds;
+      const expired = timeout !== undefined && Date.parse(this.now) >= Date.parse(retry.firstAttemptAt) + timeout;
       const fireAt = new Date(Date.parse(this.now) + retryDelayMs(retry.policy, failures)).toISOString();
       const timer: TaskLeaf = {
         kind: 'task',
@@ -476,11 +542,25 @@ class ReplaySimulator {
         done: false,
         failed: false,
         parent: retry,
+        ...(expired ? { neverScheduled: true } : {}),
       };
+      // the library always takes an id for the retry timer, even when the extension creates none: so does the replay
       retry.children.push(timer);
       this.track(timer);
       retry.waitingOnTimer = true;
       retry.attemptNumber++;
+      if (expired) {
+        const last = this.lastCompletion;
+        retry.gaveUp = {
+          message:
+            `${describeAction(retry.action)} stopped retrying after attempt ${failures} failed at ${this.now}: its ` +
+            `retryTimeoutInMilliseconds (${timeout} ms) had elapsed since the first attempt at ${retry.firstAttemptAt}` +
+            (last?.event.Reason ? ` (last failure: ${last.event.Reason})` : ''),
+          failure: last?.event.FailureDetails,
+          historyIndex: last?.index ?? -1,
+        };
+        this.retriesGivenUp.push(retry.gaveUp);
+      }
     }
   }
 }

@@ -309,6 +309,28 @@ describe('durable orchestrations', () => {
     });
   });
 
+  it('stops retrying once retryTimeoutInMilliseconds has elapsed since the first attempt', async () => {
+    const within = await start('retrying', { key: 'timeout-ok', failures: 2, maxAttempts: 5, timeoutMs: 60_000 });
+    const expired = await start('retrying', { key: 'timeout-out', failures: 100, maxAttempts: 20, timeoutMs: 400 });
+    expect((await finished(within.body)).body.output).toEqual({
+      ok: true,
+      result: { key: 'timeout-ok', attempts: 3 },
+    });
+    // retries 50, 100, 200, 400 ms apart: the timeout, not the 20 attempts, ends it; the library cannot see that stop,
+    // so the orchestrator's catch never runs and the instance fails with the reason
+    const out = await finished(expired.body);
+    expect(out.code).toBe(400);
+    expect(out.body.runtimeStatus).toBe('Failed');
+    const message = String(out.body.output);
+    expect(message).toContain("CallActivityWithRetry 'flaky' stopped retrying after attempt");
+    expect(message).toContain('retryTimeoutInMilliseconds (400 ms) had elapsed since the first attempt');
+    const attempts = Number(/after attempt (\d+) failed/.exec(message)?.[1]);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(attempts).toBeLessThan(20);
+    const events = out.body.historyEvents ?? [];
+    expect(events.filter((e) => e.EventType === 'TaskFailed')).toHaveLength(attempts);
+  });
+
   it('propagates failures: caught TaskFailedError, failed orchestration (400), failed sub-orchestration', async () => {
     const caught = await finished((await start('catchFailure')).body);
     expect(caught.body.output).toEqual({

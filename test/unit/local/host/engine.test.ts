@@ -112,6 +112,22 @@ const orchestrators: Record<string, (trigger: unknown, context: unknown) => Prom
     }
     return 'done';
   }),
+  /** A retry whose retryTimeoutInMilliseconds (0) has elapsed at the first failure, alone or raced by a timer. */
+  retryTimeout: createOrchestrator(function* (context) {
+    const { raceTimerMs } = context.df.getInput<{ raceTimerMs?: number }>();
+    const options = new df.RetryOptions(5, 10);
+    options.retryTimeoutInMilliseconds = 0;
+    const task = context.df.callActivityWithRetry('flaky', options, {
+      key: context.df.instanceId,
+      failures: 100,
+      value: 1,
+    });
+    if (raceTimerMs === undefined) return yield task;
+    const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + raceTimerMs));
+    const winner: unknown = yield context.df.Task.any([task, timer]);
+    const after: unknown = yield context.df.callActivity('double', 21);
+    return { timerWon: winner === timer, after };
+  }),
   sumDoubled: createOrchestrator(function* (context) {
     const values = context.df.getInput<number[]>();
     const doubled = (yield context.df.Task.all(values.map((v) => context.df.callActivity('double', v)))) as number[];
@@ -208,6 +224,28 @@ describe('durable engine with the real durable-functions executor', () => {
     expect(loaded).toBe(1);
     expect(await completion(second, 'resume-1')).toEqual({ status: 'Completed', output: expected(steps) });
     await second.stop();
+  });
+
+  it('stops a retry on retryTimeoutInMilliseconds: the instance fails when nothing else can end the wait', async () => {
+    const lines: string[] = [];
+    const engine = newEngine(new MemoryStore(), lines);
+    await engine.start();
+    await engine.startNew('retryTimeout', 'rt-alone', JSON.stringify({}));
+    await engine.startNew('retryTimeout', 'rt-raced', JSON.stringify({ raceTimerMs: 30 }));
+    const alone = await completion(engine, 'rt-alone');
+    const raced = await completion(engine, 'rt-raced');
+    await engine.stop();
+    expect(alone.status).toBe('Failed');
+    expect(String(alone.output)).toMatch(
+      /^Orchestrator function 'retryTimeout' failed: CallActivityWithRetry 'flaky' stopped retrying after attempt 1 failed at .*: its retryTimeoutInMilliseconds \(0 ms\) had elapsed since the first attempt at .* \(last failure: Activity function 'flaky' failed: failure 1\)\. .*azure-functions-durable-js#629/,
+    );
+    expect(flakyCounts.get('rt-alone')).toBe(1);
+    // raced by a timer, the orchestrator goes on; the ids stay the library's (the next activity's result arrives)
+    expect(raced).toEqual({ status: 'Completed', output: { timerWon: true, after: 42 } });
+    expect(flakyCounts.get('rt-raced')).toBe(1);
+    const warnings = lines.filter((l) => l.includes('retry stopped: retryTimeoutInMilliseconds elapsed'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('"instanceId":"rt-raced"');
   });
 
   it('ends an execution that continues as new with ContinueAsNew (the new input), as DurableTask does', async () => {

@@ -105,6 +105,81 @@ describe('replay of orchestrator actions against history', () => {
     ).toBe(500);
   });
 
+  it('stops retrying once retryTimeoutInMilliseconds has elapsed since the first attempt, as DurableTask', () => {
+    const withTimeout = (timeout: number): Record<string, unknown> => ({
+      actionType: 1,
+      functionName: 'f',
+      retryOptions: {
+        firstRetryIntervalInMilliseconds: 1000,
+        maxNumberOfAttempts: 5,
+        retryTimeoutInMilliseconds: timeout,
+      },
+    });
+    // first attempt at T0, its failure seen at T1 (10 s later)
+    const failedOnce = [...started, scheduled(0, 'f'), os(T1), failed(0)];
+    const within = replay(failedOnce, [withTimeout(60_000)]);
+    expect(within.newWork).toEqual([{ kind: 'timer', id: 1, fireAt: '2024-01-01T00:00:11.000Z', retryTimer: true }]);
+    expect(within.retriesGivenUp).toEqual([]);
+    expect(within.stalled).toBe(false);
+    const expired = replay(failedOnce, [withTimeout(10_000)]);
+    expect(expired.newWork).toEqual([]);
+    expect(expired.retriesGivenUp).toEqual([
+      {
+        message: expect.stringContaining(
+          "CallActivityWithRetry 'f' stopped retrying after attempt 1 failed at 2024-01-01T00:00:10.000Z: its retryTimeoutInMilliseconds (10000 ms) had elapsed since the first attempt at 2024-01-01T00:00:00.000Z (last failure: r)",
+        ) as unknown,
+        failure: { ErrorType: 'Error', ErrorMessage: 'x' },
+        historyIndex: 4,
+      },
+    ]);
+    // the orchestrator waits on nothing else: it can never go on
+    expect(expired.stalled).toBe(true);
+    // the timeout counts from the first attempt, not from the last failure
+    const timer = (id: number, fireAt: string): HistoryEvent[] => [
+      history.timerCreated({ timestamp: T1, id, fireAt }),
+      os(fireAt),
+      history.timerFired({ timestamp: fireAt, timerId: id, fireAt }),
+    ];
+    const second = [
+      ...failedOnce,
+      ...timer(1, '2024-01-01T00:00:11.000Z'),
+      scheduled(2, 'f'),
+      os('2024-01-01T00:00:15.000Z'),
+      failed(2),
+    ];
+    expect(replay(second, [withTimeout(14_000)]).stalled).toBe(true);
+    expect(replay(second, [withTimeout(16_000)]).newWork).toEqual([
+      { kind: 'timer', id: 3, fireAt: '2024-01-01T00:00:16.000Z', retryTimer: true },
+    ]);
+  });
+
+  it('keeps the id the library gives the retry timer of a stopped retry, and lets other tasks end the wait', () => {
+    const retry = {
+      actionType: 1,
+      functionName: 'f',
+      retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 5, retryTimeoutInMilliseconds: 0 },
+    };
+    const any = [
+      { actionType: 11, compoundActions: [retry, { actionType: 6, externalEventName: 'go' }] },
+      act('after'),
+    ];
+    const gaveUp = [...started, scheduled(0, 'f'), os(T1), failed(0)];
+    const waiting = replay(gaveUp, any);
+    expect(waiting.retriesGivenUp).toHaveLength(1);
+    expect(waiting.stalled).toBe(false); // the event can still come
+    expect(waiting.newWork).toEqual([]);
+    // the library took id 1 for the retry timer the extension never creates: the next task is 2
+    const raised = history.eventRaised({ timestamp: T1, name: 'go', input: '1' });
+    expect(replay([...gaveUp, raised], any).newWork).toEqual([
+      { kind: 'activity', id: 2, name: 'after', inputJson: null },
+    ]);
+    // Task.all with another pending child: that child may still fail it; once it succeeded, nothing can
+    const all = [{ actionType: 12, compoundActions: [retry, act('b')] }];
+    const both = [...started, scheduled(0, 'f'), scheduled(1, 'b'), os(T1), failed(0)];
+    expect(replay(both, all).stalled).toBe(false);
+    expect(replay([...both, done(1)], all).stalled).toBe(true);
+  });
+
   it('fails Task.all fast and resolves Task.any on the first child', () => {
     const all = [{ actionType: 12, compoundActions: [act('a'), act('b')] }, act('after')];
     expect(replay([...started, scheduled(0, 'a'), scheduled(1, 'b'), os(), failed(0)], all).newWork).toEqual([
