@@ -393,6 +393,45 @@ describe('durable orchestrations', () => {
     expect(peak).toBeGreaterThanOrEqual(2);
   });
 
+  it('runs at most maxConcurrentOrchestratorFunctions (host.json: 4) orchestrator executions at once', async () => {
+    const probe = z.object({ peak: z.number(), inFlight: z.number() });
+    probe.parse(await json(await fetch(`${host.url}/api/probe/orchestrators`, { method: 'DELETE' })));
+    const started = await Promise.all(Array.from({ length: 12 }, () => start('orchestratorProbe')));
+    for (const s of started) expect((await finished(s.body)).body.output).toBe('probed');
+    const { peak } = probe.parse(await json(await fetch(`${host.url}/api/probe/orchestrators`)));
+    // each probe execution holds its slot until more than 4 run or 200 ms passed: without the limit, all 12 overlap
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThanOrEqual(2);
+  });
+
+  it('retries sub-orchestrations with callSubOrchestratorWithRetry, a new child instance per attempt', async () => {
+    const byDefaultId = await start('retryingParent', { key: 'sub-retry-1', failures: 1 }, 'sub-retry-parent');
+    const byNamedId = await start('retryingParent', { key: 'sub-retry-2', failures: 1, childId: 'sub-retry-child' });
+    const exhausted = await start('retryingParent', { key: 'sub-retry-3', failures: 5 });
+    const first = await finished(byDefaultId.body);
+    expect(first.body.output).toEqual({ ok: true, result: { key: 'sub-retry-1', attempts: 2 } });
+    const events = first.body.historyEvents ?? [];
+    expect(events.filter((e) => e.EventType === 'SubOrchestrationInstanceFailed')).toHaveLength(1);
+    expect(events.filter((e) => e.EventType === 'TimerFired')).toHaveLength(1);
+    expect(events.filter((e) => e.EventType === 'SubOrchestrationInstanceCompleted')).toHaveLength(1);
+    // children get parent:taskId ids: the first attempt is task 0, its retry timer 1, the second attempt 2
+    const code = KEYS.systemKeys.durabletask_extension;
+    const child = async (id: string): Promise<string> =>
+      z
+        .object({ runtimeStatus: z.string() })
+        .parse(await json(await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${id}?code=${code}`)))
+        .runtimeStatus;
+    expect(await child('sub-retry-parent:0')).toBe('Failed');
+    expect(await child('sub-retry-parent:2')).toBe('Completed');
+    // a named child id is used again for the retry: the failed instance is replaced
+    expect((await finished(byNamedId.body)).body.output).toEqual({
+      ok: true,
+      result: { key: 'sub-retry-2', attempts: 2 },
+    });
+    expect(await child('sub-retry-child')).toBe('Completed');
+    expect((await finished(exhausted.body)).body.output).toMatchObject({ ok: false, name: 'TaskFailedError' });
+  });
+
   it('suspends and resumes an instance, keeping events raised meanwhile', async () => {
     const waiting = await start('approvalOrTimeout', { timeoutMs: 600_000 });
     await waitFor('the instance to run', async () =>
@@ -566,5 +605,15 @@ describe('timer trigger', () => {
       return list.length >= 2 ? list : undefined;
     });
     expect(ticks[0]?.isPastDue).toBe(false);
+  });
+
+  it('fires a runOnStartup timer once at start, long before its schedule', async () => {
+    const read = async (): Promise<{ isPastDue: boolean }[]> =>
+      z
+        .array(z.object({ isPastDue: z.boolean() }))
+        .parse(await json(await fetch(`${host.url}/api/probe/startup-ticks`)));
+    await waitFor('the startup tick', async () => ((await read()).length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await read()).toEqual([{ isPastDue: false }]);
   });
 });

@@ -212,6 +212,44 @@ describe('durable engine with the real durable-functions executor', () => {
     );
   });
 
+  it('runs at most maxConcurrentOrchestrations (2) episodes and maxConcurrentActivities (4) activities at once', async () => {
+    const counters = { episodes: 0, episodePeak: 0, activities: 0, activityPeak: 0 };
+    const engine = new DurableEngine({
+      store: new MemoryStore(),
+      logger: createLogger({ sink: () => undefined }),
+      orchestrators: new Set(Object.keys(orchestrators)),
+      activities: new Set(['double', 'flaky']),
+      maxConcurrentActivities: 4,
+      maxConcurrentOrchestrations: 2,
+      async runOrchestrator(name, payload) {
+        counters.episodePeak = Math.max(counters.episodePeak, ++counters.episodes);
+        try {
+          await new Promise((r) => setTimeout(r, 10));
+          return await runOrchestrator(name, payload);
+        } finally {
+          counters.episodes--;
+        }
+      },
+      async runActivity(name, inputJson) {
+        counters.activityPeak = Math.max(counters.activityPeak, ++counters.activities);
+        try {
+          await new Promise((r) => setTimeout(r, 10));
+          return await runActivity(name, inputJson);
+        } finally {
+          counters.activities--;
+        }
+      },
+    });
+    await engine.start();
+    const steps: Step[] = [{ kind: 'all', values: [1, 2, 3, 4, 5, 6] }];
+    for (let i = 0; i < 8; i++) await engine.startNew('program', `limit-${i}`, JSON.stringify(steps));
+    for (let i = 0; i < 8; i++) expect((await completion(engine, `limit-${i}`)).status).toBe('Completed');
+    await engine.stop();
+    // 8 instances wanting to run at once, 48 activities: the limits are reached and never passed
+    expect(counters.episodePeak).toBe(2);
+    expect(counters.activityPeak).toBe(4);
+  });
+
   it('resumes from the store in a new engine, as after a restart', async () => {
     const store = new MemoryStore();
     const first = newEngine(store);
