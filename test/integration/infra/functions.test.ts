@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { glob } from 'tinyglobby';
 import { startHost, type HostHandle } from '../../../local/host/index.js';
 import { projectRoot } from '../../../local/sandbox/sandbox.js';
 
@@ -63,6 +64,17 @@ afterAll(async () => {
 
 describe('the app as Azure would index it with the deployed settings', () => {
   it('loads: every %SETTING% a binding references is deployed', () => {
+    expect(host.functions.length).toBeGreaterThan(10);
+  });
+
+  it('loads the telemetry entry point with the functions (package.json main), a no-op without the connection string', async () => {
+    const main = z
+      .object({ main: z.string() })
+      .parse(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')));
+    const files = await glob(main.main, { cwd: root, onlyFiles: true });
+    expect(files).toContain('dist/shared/config/telemetryStartup.js');
+    expect(files.filter((f) => f.startsWith('dist/functions/')).length).toBeGreaterThan(10);
+    // This host was started with the application settings only (no APPLICATIONINSIGHTS_CONNECTION_STRING) and loaded.
     expect(host.functions.length).toBeGreaterThan(10);
   });
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS, loadSettings } from '../../../shared/config/settings.js';
+import { TELEMETRY_SETTINGS } from '../../../shared/config/telemetry.js';
 import {
   callArguments,
   callsOf,
@@ -15,7 +16,7 @@ import {
   variableObjectKeys,
   type BicepFile,
 } from './support/bicep.js';
-import { loadAppSettingsConfig, repoRoot } from './support/config.js';
+import { loadAppSettingsConfig, loadRbacConfig, repoRoot } from './support/config.js';
 
 const spec = loadAppSettingsConfig();
 const codeNames = Object.keys(SETTINGS);
@@ -101,6 +102,29 @@ describe('app settings the template deploys', () => {
     expect(deployable).not.toContain('AzureWebJobsStorage');
   });
 
+  it('sets what OpenTelemetry needs: the connection string and the identity, with Entra ID for the host', () => {
+    for (const name of TELEMETRY_SETTINGS) expect(spec.runtime, name).toContain(name);
+    const host: unknown = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8'));
+    expect(host).toMatchObject({ telemetryMode: 'OpenTelemetry' });
+    // Local auth is off on Application Insights: the identity publishes with Monitoring Metrics Publisher there.
+    const rbac = loadRbacConfig();
+    const publisher = rbac.assignments.find((a) => a.scope === 'applicationInsights');
+    expect(publisher && [publisher.principal, publisher.role, publisher.when]).toEqual([
+      'app',
+      'monitoringMetricsPublisher',
+      'always',
+    ]);
+    expect(rbac.builtInRoles.monitoringMetricsPublisher?.id).toBe('3913510d-42f4-4e42-8a64-420c390055eb');
+  });
+
+  it('loads the telemetry entry point with the functions (package.json main)', () => {
+    const pkg: unknown = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ main: 'dist/{functions/*.js,shared/config/telemetryStartup.js}' });
+    expect(readFileSync(path.join(repoRoot, 'shared/config/telemetryStartup.ts'), 'utf8')).toContain(
+      'await setupTelemetry()',
+    );
+  });
+
   it('sets every %NAME% that host.json references', () => {
     const references = hostJsonSettingReferences();
     expect(references).toContain('FLEETMESH_TASK_HUB');
@@ -129,6 +153,13 @@ describe('infra/app/api.bicep', () => {
   it('has a value for exactly the names of app-settings.json (settingValues)', () => {
     const keys = variableObjectKeys(api.root, 'settingValues');
     expect([...keys].sort()).toEqual([...deployable].sort());
+  });
+
+  it("authenticates the host's telemetry with the app's identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)", () => {
+    expect(api.source).toContain(
+      "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'",
+    );
+    expect(api.source).toContain('AZURE_CLIENT_ID: identityClientId');
   });
 
   it('gives the secret-looking settings values that hold no secret', () => {
