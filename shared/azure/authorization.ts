@@ -83,6 +83,8 @@ export function createAuthorizationGateway(runtime: GatewayRuntime): Authorizati
       });
     },
 
+    // Any scope form: `{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`. ARM checks the read at the
+    // scope in the URL, so preflight asks under a member VNet, where the app holds Reader (infra/config/rbac.json).
     async getRoleDefinition(roleDefinitionId) {
       checkGuid('role definition id (last segment)', roleDefinitionGuid(roleDefinitionId));
       const subscriptionId = tryParseResourceId(roleDefinitionId)?.subscriptionId ?? runtime.defaultSubscriptionId;
