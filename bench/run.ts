@@ -2,10 +2,13 @@
  * `npm run bench`: every benchmark scenario, each in its own process (`bench/worker.ts`), on the ARM simulator with
  * its throttling model on and default settings; prints the figures and the targets as tables and writes
  * `bench/results/latest.json` and a dated copy. Targets are reported, never asserted: a missed target is a figure.
+ * `latest.json` only ever holds a full run: a partial run (`--only`) is written to `partial-<scenarios>.json` in the
+ * output directory instead, and leaves `latest.json` alone.
  *
  *   npm run bench                                   # everything (about half an hour at time factor 1)
- *   npm run bench -- --only converge-10,noop        # some scenarios
+ *   npm run bench -- --only converge-10,noop        # some scenarios (bench/results/partial-converge-10,noop.json)
  *   npm run bench -- --time-factor 10               # faster, but ARM's budget is then 10× scarcer in simulated time
+ *   npm run bench -- --out /tmp/bench               # anywhere else
  *
  * See docs/performance.md for what each figure means.
  */
@@ -54,6 +57,8 @@ interface Converge {
 
 interface Results {
   readonly schema: 1;
+  /** The scenarios run; a run of all of them is the only kind `latest.json` holds. */
+  readonly run: { readonly complete: boolean; readonly scenarios: readonly ScenarioName[] };
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly commit: string;
@@ -182,6 +187,7 @@ async function main(): Promise<void> {
       throw new Error(`unknown scenario '${name}' (known: ${SCENARIOS.join(', ')})`);
   }
   const wanted = (name: ScenarioName): boolean => only.includes(name);
+  const complete = SCENARIOS.every(wanted);
   const root = projectRoot();
   const outDir = path.resolve(values.out ?? path.join(root, 'bench', 'results'));
   const startedAt = new Date().toISOString();
@@ -232,6 +238,7 @@ async function main(): Promise<void> {
   const targets = evaluate(converge['converge-255'], storm, noop, Object.values(converge));
   const results: Results = {
     schema: 1,
+    run: { complete, scenarios: SCENARIOS.filter(wanted) },
     startedAt,
     finishedAt: new Date().toISOString(),
     commit: measured,
@@ -248,13 +255,16 @@ async function main(): Promise<void> {
   };
   mkdirSync(outDir, { recursive: true });
   const text = `${JSON.stringify(results, null, 2)}\n`;
-  writeFileSync(path.join(outDir, 'latest.json'), text);
-  const dated = path.join(outDir, `${startedAt.slice(0, 19).replace(/:/g, '-')}Z.json`);
-  writeFileSync(dated, text);
+  // latest.json and the dated copies are full runs only: a partial one would pass for the latest figures.
+  const written = complete
+    ? [path.join(outDir, 'latest.json'), path.join(outDir, `${startedAt.slice(0, 19).replace(/:/g, '-')}Z.json`)]
+    : [path.join(outDir, `partial-${results.run.scenarios.join(',')}.json`)];
+  for (const file of written) writeFileSync(file, text);
 
   process.stdout.write(render(results, converge, storm, noop, host));
   process.stdout.write(
-    `\nwrote ${path.relative(root, path.join(outDir, 'latest.json'))} and ${path.relative(root, dated)}\n`,
+    `\nwrote ${written.map((f) => (f.startsWith(root + path.sep) ? path.relative(root, f) : f)).join(' and ')}` +
+      `${complete ? '' : ' (a partial run: latest.json holds the last full run)'}\n`,
   );
 }
 
