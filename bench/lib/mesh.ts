@@ -137,22 +137,41 @@ export interface LowerBound {
   /** Simulated seconds. */
   readonly seconds: number;
   readonly formula: string;
+  /** What the bound adds up, in words: the issue's definition, or that plus the cluster reconcile of a role fix. */
+  readonly definition: string;
 }
 
 /**
- * The fastest any client can converge a mesh on the simulator (docs/simulator.md, "Mesh behaviour"): the apply, then
- * the slowest member's connect (connectMs plus at most jitterMs), preceded by one cluster reconcile when a missing role
- * must be granted first (all reconciles run in parallel). ARM's throttling and every client-side cost are left out.
+ * The issue's lower bound (issue 7): the apply plus the slowest member's connect (connectMs plus at most jitterMs), on
+ * the simulator (docs/simulator.md, "Mesh behaviour"). ARM's throttling and every client-side cost are left out. This
+ * is the bound the 1.25× target is evaluated against, on a fleet with no role missing.
+ */
+export function issueLowerBound(timing: Timing): LowerBound {
+  return bound(timing, false);
+}
+
+/**
+ * The fastest any client can converge a fleet on the simulator: the issue's bound when no role is missing; when a
+ * cluster identity lacks Network Contributor, one cluster reconcile (all run in parallel) comes first, since that member
+ * cannot connect before its cluster has picked the role up: apply + reconcile + connect, a different (larger) bound
+ * than the issue's, reported under its own name.
  */
 export function lowerBound(timing: Timing, roleFixes: number): LowerBound {
+  return bound(timing, roleFixes > 0);
+}
+
+function bound(timing: Timing, reconcile: boolean): LowerBound {
   const parts: [string, number][] = [];
-  if (roleFixes > 0) parts.push(['clusterReconcileMs', timing.clusterReconcileMs]);
+  if (reconcile) parts.push(['clusterReconcileMs', timing.clusterReconcileMs]);
   parts.push(['applyMs', timing.applyMs], ['connectMs', timing.connectMs]);
   if (timing.jitterMs > 0) parts.push(['jitterMs', timing.jitterMs]);
   const ms = parts.reduce((a, [, v]) => a + v, 0);
   return {
     seconds: ms / 1000,
     formula: parts.map(([k, v]) => `${k} ${v / 1000}s`).join(' + '),
+    definition: reconcile
+      ? 'cluster reconcile + apply + slowest connect (a missing role is granted and picked up first)'
+      : "apply + slowest connect (the issue's definition)",
   };
 }
 

@@ -9,6 +9,7 @@ import { isTerminalStatus, type Operation } from '../../shared/state/documents.j
 import { appApi } from '../lib/clients.js';
 import {
   armCounts,
+  issueLowerBound,
   lowerBound,
   meshProgress,
   timeline,
@@ -42,8 +43,12 @@ export interface ConvergeResult {
   readonly operationSimSeconds: number;
   readonly operationWallSeconds: number;
   readonly operationStatus: string;
+  /** This fleet's bound: the issue's when no role is missing, plus one cluster reconcile when one is. */
   readonly lowerBound: LowerBound;
   readonly ratioToLowerBound: number;
+  /** The issue's bound (apply + slowest connect) and the ratio to it, whatever the fleet. */
+  readonly issueLowerBound: LowerBound;
+  readonly ratioToIssueLowerBound: number;
   /** ARM calls the simulator answered (all principals: only the app calls ARM in this scenario). */
   readonly arm: ArmCounts;
   /** First and last call of each ARM operation, simulated seconds from the apply request. */
@@ -90,6 +95,7 @@ export async function runConverge(o: ConvergeOptions): Promise<ConvergeResult> {
     const operationWallSeconds = wall();
     const operationSimSeconds = (sim.control.now() - simStart) / 1000;
     const bound = lowerBound(timing, o.missingRole);
+    const issueBound = issueLowerBound(timing);
     // Roles granted: before the apply (the plan's fixes) or while converging (a member's remediation).
     const fixes = PlanFixes.safeParse(operation.plan);
     const roleFixes = new Set([
@@ -110,6 +116,8 @@ export async function runConverge(o: ConvergeOptions): Promise<ConvergeResult> {
       operationStatus: operation.status,
       lowerBound: bound,
       ratioToLowerBound: round(convergedSimSeconds / bound.seconds, 3),
+      issueLowerBound: issueBound,
+      ratioToIssueLowerBound: round(convergedSimSeconds / issueBound.seconds, 3),
       arm: armCounts(sim.control.counters()),
       timeline: timeline(sim, firstCall, simStart),
       operationArmCalls: operation.armCalls,
