@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: every benchmark scenario, each in its own process (`bench/worker.ts`), on the ARM simulator with
- * its throttling model on and default settings; prints the figures and the targets as tables and writes
- * `bench/results/latest.json` and a dated copy. Targets are reported, never asserted: a missed target is a figure.
- * `latest.json` only ever holds a full run: a partial run (`--only`) is written to `partial-<scenarios>.json` in the
- * output directory instead, and leaves `latest.json` alone.
+ * its throttling model on and default settings; prints the figures, the ARM calls by operation and the targets as
+ * tables and writes `bench/results/latest.json` and a dated copy. Targets are reported, never asserted: a missed
+ * target is a figure. `latest.json` only ever holds a full run: a partial run (`--only`) is written to
+ * `partial-<scenarios>.json` in the output directory instead, and leaves `latest.json` alone.
  *
  *   npm run bench                                   # everything (about half an hour at time factor 1)
  *   npm run bench -- --only converge-10,noop        # some scenarios (bench/results/partial-converge-10,noop.json)
@@ -34,6 +34,7 @@ import {
   type RunbookFigures as RunbookResult,
   type StormFigures as StormResult,
 } from './lib/results.js';
+import { topOperations } from './lib/mesh.js';
 import { benchPolicy } from './lib/sandbox.js';
 import { round } from './lib/util.js';
 import type { Work } from './worker.js';
@@ -65,6 +66,8 @@ const CONVERGE: readonly { name: ConvergeName; members: number; missingRole: num
   })),
   { name: 'converge-255-no-missing-roles', members: 255, missingRole: 0 },
 ];
+/** Operations per scenario in the ARM-calls-by-operation table (the JSON has them all). */
+const TOP_OPERATIONS = 8;
 const SEED = 7;
 const STORM = { members: 255, windowSeconds: 10 };
 const NOOP_MEMBERS = 255;
@@ -483,6 +486,29 @@ function render(
     }
   }
   if (other.length > 0) out += `${other.toString()}\n`;
+
+  const byOp = new Table({
+    style: { head: [], border: [] },
+    // No rule between the rows of one run: the table is long.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    head: [`ARM calls by operation (top ${TOP_OPERATIONS} per run)`, 'operation', 'reads', 'writes', '429'],
+  });
+  const runs: [string, { byOperation: Record<string, { reads: number; writes: number; throttled: number }> }][] = [];
+  for (const [name, r] of Object.entries(converge)) {
+    if (r && ok(r.fleetmesh)) runs.push([`${name} fleetmesh`, r.fleetmesh.arm]);
+    if (r && ok(r.runbook)) runs.push([`${name} runbook`, r.runbook.arm]);
+  }
+  if (storm && ok(storm)) runs.push(['storm', storm.arm]);
+  if (noop && ok(noop)) runs.push(['noop', noop.arm]);
+  for (const [run, arm] of runs) {
+    const top = topOperations(arm.byOperation, TOP_OPERATIONS);
+    const rest = Object.keys(arm.byOperation).length - top.length;
+    top.forEach((o, i) => {
+      byOp.push([i === 0 ? run : '', o.operation, o.reads, o.writes, o.throttled]);
+    });
+    if (rest > 0) byOp.push(['', `(${rest} more in the JSON)`, '', '', '']);
+  }
+  if (byOp.length > 0) out += `${byOp.toString()}\n`;
 
   const t = new Table({ style: { head: [], border: [] }, head: ['target', 'figure', 'met'] });
   for (const x of results.targets) t.push([x.target, x.figure, x.met === null ? 'not measured' : x.met ? 'yes' : 'NO']);

@@ -175,6 +175,17 @@ function bound(timing: Timing, reconcile: boolean): LowerBound {
   };
 }
 
+/** The busiest ARM operations of a run (reads + writes), most first, then by name: the table `npm run bench` prints. */
+export function topOperations(
+  byOperation: ArmCounts['byOperation'],
+  limit: number,
+): { operation: string; reads: number; writes: number; throttled: number }[] {
+  return Object.entries(byOperation)
+    .map(([operation, c]) => ({ operation, ...c }))
+    .sort((a, b) => b.reads + b.writes - (a.reads + a.writes) || a.operation.localeCompare(b.operation))
+    .slice(0, limit);
+}
+
 export interface OperationSpan {
   readonly operation: string;
   readonly calls: number;

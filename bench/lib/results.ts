@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 
-const Arm = z.looseObject({ reads: z.number(), writes: z.number(), throttled: z.number() });
+const Counts = z.looseObject({ reads: z.number(), writes: z.number(), throttled: z.number() });
+const Arm = Counts.extend({ byOperation: z.record(z.string(), Counts) });
 const Memory = z.looseObject({ rssMiB: z.number() });
 const History = z.looseObject({
   largest: z.looseObject({ events: z.number(), name: z.string() }).nullable(),
