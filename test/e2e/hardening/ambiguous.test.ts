@@ -2,7 +2,10 @@
  * Writes whose answer is lost (ARM committed them, the connection dropped): the pipeline sends them again, so every
  * non-idempotent step must recognise its own earlier attempt. Each case makes exactly one write of one kind
  * ambiguous (simulator fault override, `times: 1`) during a 4-member apply with one missing role, and checks the
- * operation still Succeeds, the mesh converges, and the write's effect is not duplicated.
+ * operation still Succeeds, the mesh converges, and the write's effect is not duplicated. Role assignments are checked
+ * on the simulator's call log (its world can never hold a duplicate: it refuses one with 409): the one missing role is
+ * PUT under its deterministic name and answered exactly `201` — or, when that PUT is the ambiguous one, the lost
+ * commit then exactly one `200` (the retry finding its own assignment) — and no PUT is ever answered 409.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -11,12 +14,13 @@ import type { SettingsInput } from '../../../local/simulator/index.js';
 import {
   appliesSince,
   clusterOf,
-  duplicateRoleAssignments,
   lastCallSeq,
-  networkContributorGrants,
+  networkContributorTriples,
   operations,
   picked,
   progress,
+  roleAssignmentViolations,
+  roleAssignmentWrites,
   waitUntil,
 } from './support.js';
 import { createCosmosClient } from '../../../shared/state/client.js';
@@ -81,8 +85,15 @@ describe('an ambiguous write is recognised when it is sent again', () => {
     expect(status, JSON.stringify(error)).toBe('Succeeded');
     await waitUntil('converged', () => (progress(sim).converged ? true : undefined), 60_000);
     const fixed = picked(SCENARIO, 'missingRole').map(clusterOf);
-    expect([...networkContributorGrants(sim, fixed).values()]).toEqual([1]);
-    expect(duplicateRoleAssignments(sim)).toEqual([]);
+    const expected = networkContributorTriples(sim, fixed);
+    expect(expected).toHaveLength(1);
+    const writes = roleAssignmentWrites(sim, since);
+    // Only the lost answer of the role assignment PUT itself justifies a re-PUT (answered 200, never 409).
+    expect(roleAssignmentViolations(writes, expected, (t) => t.ambiguous)).toEqual([]);
+    expect(writes.conflicts).toBe(0);
+    expect([...writes.byTriple.values()].map((t) => t.answers)).toEqual([
+      operation === 'roleAssignments.create' ? ['ambiguous', 200] : [201],
+    ]);
     expect(appliesSince(sim, since)).toBeLessThanOrEqual(2);
   });
 });

@@ -14,7 +14,8 @@ import { startCosmosServer, type EmbeddedCosmosServer } from '../../../local/cos
 import { demoPolicy, projectRoot } from '../../../local/sandbox/sandbox.js';
 import type { RunningSimulator } from '../../../local/simulator/index.js';
 import { generateFleetScenario, parseGeneratedName } from '../../../local/simulator/scenario/generate.js';
-import { normalizeResourceId, roleDefinitionGuid } from '../../../shared/arm/resourceId.js';
+import { normalizeResourceId } from '../../../shared/arm/resourceId.js';
+import { roleAssignmentName } from '../../../shared/azure/index.js';
 import { MeshPolicySchema, type MeshPolicyInput } from '../../../shared/domain/index.js';
 import { createCosmosClient } from '../../../shared/state/client.js';
 import { ensureContainers } from '../../../shared/state/containers.js';
@@ -57,31 +58,170 @@ export function meshMatchesLabels(sim: RunningSimulator, target: MeshTarget = GE
   );
 }
 
-/** Role assignments that share principal, role and scope (ARM refuses them; fleetmesh must never cause one). */
-export function duplicateRoleAssignments(sim: RunningSimulator): string[] {
-  const seen = new Map<string, number>();
-  for (const a of sim.control.world().roleAssignments.values()) {
-    const key = `${a.principalId.toLowerCase()}|${roleDefinitionGuid(a.roleDefinitionId).toLowerCase()}|${normalizeResourceId(a.scope)}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
-  }
-  return [...seen.entries()].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
+/** The simulator's principal name for the app (its token is `sim.tokens['fleetmesh']`). */
+export const APP_PRINCIPAL = 'fleetmesh';
+
+const NETWORK_CONTRIBUTOR = '4d97b98b-1d4f-4787-a291-c67834d212e7';
+const ROLE_ASSIGNMENT_PATH = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i;
+
+/** What the app's role assignment PUTs to one (principal, scope, role) were answered, in call log order. */
+export interface TripleWrites {
+  /** `principalId|roleGuid|scope`, lower case. */
+  readonly key: string;
+  readonly principalId: string;
+  readonly roleGuid: string;
+  readonly scope: string;
+  /** 201: the assignment was created by this PUT and the app heard so. */
+  readonly created: number;
+  /** Committed, answer lost (the simulator dropped the connection: call log status 0, note `ambiguous:*`). */
+  readonly ambiguous: number;
+  /** 200: the PUT found the assignment already there under the same name (a retry of its own write). */
+  readonly updated: number;
+  /** 409 (`RoleAssignmentExists`: the triple exists under another name; never for a deterministic retry). */
+  readonly conflicts: number;
+  /** Anything else (injected 429/5xx, refused before the handler: nothing committed). */
+  readonly failed: number;
+  /** Answers in call log order: the status, or `ambiguous`. */
+  readonly answers: readonly (number | 'ambiguous')[];
 }
 
-/** Network Contributor assignments per cluster identity (by the cluster's name), from the simulator's world. */
-export function networkContributorGrants(sim: RunningSimulator, clusterNames: readonly string[]): Map<string, number> {
+export interface RoleAssignmentWrites {
+  /** Role assignment PUTs by the app. */
+  readonly puts: number;
+  /** PUT paths whose name is not `roleAssignmentName(scope, principal, role)` for any principal and role the world knows. */
+  readonly nonDeterministic: readonly string[];
+  /** Every 409 the app's role assignment PUTs received. */
+  readonly conflicts: number;
+  readonly byTriple: ReadonlyMap<string, TripleWrites>;
+}
+
+/**
+ * The app's role assignment PUTs since `sinceSeq`, from the simulator's call log, each traced to its (principal,
+ * scope, role) through its name: fleetmesh names an assignment `roleAssignmentName(scope, principal, role)` (a UUID v5,
+ * shared/azure/roleAssignmentName.ts), so a retry PUTs the same name and ARM answers 200, never a second 201 or a 409.
+ * The simulator refuses a second assignment of a triple (409 `RoleAssignmentExists`), so its world can never show a
+ * duplicate: these counts are what shows whether the app tried to make one.
+ */
+export function roleAssignmentWrites(sim: RunningSimulator, sinceSeq = 0): RoleAssignmentWrites {
   const world = sim.control.world();
-  const out = new Map<string, number>();
-  for (const name of clusterNames) {
-    const cluster = [...world.clusters.values()].find((c) => c.name === name);
-    const grants = [...world.roleAssignments.values()].filter(
-      (a) =>
-        cluster !== undefined &&
-        a.principalId.toLowerCase() === cluster.identityPrincipalId.toLowerCase() &&
-        roleDefinitionGuid(a.roleDefinitionId).toLowerCase() === '4d97b98b-1d4f-4787-a291-c67834d212e7',
-    );
-    out.set(name, grants.length);
+  const principals = [...world.principals.values()].map((p) => p.objectId.toLowerCase());
+  const roles = [...world.roleDefinitions.keys()];
+  const byName = new Map<string, Map<string, { principalId: string; roleGuid: string }>>();
+  const namesAt = (scope: string): Map<string, { principalId: string; roleGuid: string }> => {
+    const k = normalizeResourceId(scope);
+    let names = byName.get(k);
+    if (!names) {
+      names = new Map();
+      for (const principalId of principals) {
+        for (const roleGuid of roles)
+          names.set(roleAssignmentName(scope, principalId, roleGuid), { principalId, roleGuid });
+      }
+      byName.set(k, names);
+    }
+    return names;
+  };
+  const nonDeterministic: string[] = [];
+  const byTriple = new Map<
+    string,
+    { -readonly [K in keyof TripleWrites]: TripleWrites[K] } & { answers: (number | 'ambiguous')[] }
+  >();
+  let puts = 0;
+  let conflicts = 0;
+  const calls = sim.control.calls(sinceSeq);
+  if (calls.length > 0 && (calls[0]?.seq ?? 0) > sinceSeq + 1) {
+    throw new Error(`the simulator's call log no longer holds call ${sinceSeq + 1} (a ring of 20,000): check sooner`);
   }
-  return out;
+  for (const c of calls) {
+    if (c.operation !== 'roleAssignments.create' || c.method !== 'PUT' || c.principal !== APP_PRINCIPAL) continue;
+    puts += 1;
+    if (c.status === 409) conflicts += 1;
+    const m = ROLE_ASSIGNMENT_PATH.exec(decodeURIComponent(c.path));
+    const triple = m?.[1] !== undefined && m[2] !== undefined ? namesAt(m[1]).get(m[2].toLowerCase()) : undefined;
+    if (!m?.[1] || !triple) {
+      nonDeterministic.push(c.path);
+      continue;
+    }
+    const scope = normalizeResourceId(m[1]);
+    const key = `${triple.principalId}|${triple.roleGuid}|${scope}`;
+    let t = byTriple.get(key);
+    if (!t) {
+      t = { key, ...triple, scope, created: 0, ambiguous: 0, updated: 0, conflicts: 0, failed: 0, answers: [] };
+      byTriple.set(key, t);
+    }
+    const ambiguous = c.status === 0 && (c.note ?? '').startsWith('ambiguous:');
+    t.answers.push(ambiguous ? 'ambiguous' : c.status);
+    if (ambiguous) t.ambiguous += 1;
+    else if (c.status === 201) t.created += 1;
+    else if (c.status === 200) t.updated += 1;
+    else if (c.status === 409) t.conflicts += 1;
+    else t.failed += 1;
+  }
+  return { puts, nonDeterministic, conflicts, byTriple };
+}
+
+/** The (principal, scope, Network Contributor) triples fleetmesh must grant: each named cluster's identity on its VNet(s). */
+export function networkContributorTriples(sim: RunningSimulator, clusterNames: readonly string[]): string[] {
+  const world = sim.control.world();
+  return clusterNames.flatMap((name) => {
+    const cluster = [...world.clusters.values()].find((c) => c.name === name);
+    if (!cluster) throw new Error(`no cluster ${name}`);
+    return clusterVnets(sim, name).map(
+      (vnet) => `${cluster.identityPrincipalId.toLowerCase()}|${NETWORK_CONTRIBUTOR}|${normalizeResourceId(vnet)}`,
+    );
+  });
+}
+
+/**
+ * Checks the app's role assignment PUTs since `sinceSeq` against what a run may legitimately do, and returns what it
+ * found wrong (empty: nothing): every PUT under the deterministic name; exactly the `expected` triples committed (each
+ * exactly once: one 201 or one committed write whose answer was lost, never a second creation), no other triple
+ * written; no 409; and no more 200 re-PUTs (retries of a write the app did not hear about) than `retriesAllowed(t)`.
+ */
+export function roleAssignmentViolations(
+  writes: RoleAssignmentWrites,
+  expected: readonly string[],
+  retriesAllowed: (t: TripleWrites) => number,
+): string[] {
+  const problems: string[] = [];
+  for (const p of writes.nonDeterministic) problems.push(`PUT under a name that is not roleAssignmentName(...): ${p}`);
+  if (writes.conflicts > 0) problems.push(`${writes.conflicts} role assignment PUT(s) answered 409`);
+  const want = new Set(expected);
+  for (const key of want) if (!writes.byTriple.has(key)) problems.push(`never granted: ${key}`);
+  for (const t of writes.byTriple.values()) {
+    const describe = `${t.key} [${t.answers.join(', ')}]`;
+    if (!want.has(t.key)) problems.push(`granted though never missing: ${describe}`);
+    if (t.created > 1) problems.push(`created ${t.created} times (201): ${describe}`);
+    // The first write that committed is the creation (201, or a lost answer); every later commit must find it (200).
+    const commits = t.answers.filter((a) => a === 201 || a === 'ambiguous' || a === 200);
+    if (commits.length === 0) problems.push(`no PUT committed: ${describe}`);
+    else if (commits[0] === 200) problems.push(`answered 200 before any creation: ${describe}`);
+    else if (commits.slice(1).some((a) => a === 201)) problems.push(`a second creation: ${describe}`);
+    if (t.updated > retriesAllowed(t))
+      problems.push(`${t.updated} re-PUT(s) answered 200, at most ${retriesAllowed(t)} allowed: ${describe}`);
+  }
+  return problems;
+}
+
+const AgentPools = z.looseObject({
+  agentPoolProfiles: z
+    .array(z.looseObject({ vnetSubnetID: z.string().optional(), podSubnetID: z.string().optional() }))
+    .optional(),
+});
+
+/** The VNets of a cluster's node and pod subnets (where fleetmesh grants Network Contributor), normalised. */
+function clusterVnets(sim: RunningSimulator, clusterName: string): string[] {
+  const cluster = [...sim.control.world().clusters.values()].find((c) => c.name === clusterName);
+  if (!cluster) throw new Error(`no cluster ${clusterName}`);
+  const pools = AgentPools.parse(cluster.properties).agentPoolProfiles ?? [];
+  const subnets = pools.flatMap((p) => [p.vnetSubnetID, p.podSubnetID]).filter((id) => id !== undefined);
+  return [
+    ...new Set(
+      subnets
+        .map((id) => normalizeResourceId(id))
+        .filter((id) => id.includes('/subnets/'))
+        .map((id) => id.slice(0, id.lastIndexOf('/subnets/'))),
+    ),
+  ];
 }
 
 /** Successful apply POSTs in the simulator's call log after `sinceSeq`. */
