@@ -16,7 +16,9 @@ import { instanceStatus } from './lib/status.js';
 /** Live reads per request are bounded: a 255-member apply is summarised, not polled member by member. */
 const MAX_MEMBER_READS = 50;
 
-const ApplyStatus = z.object({ phase: z.string(), round: z.int().min(0) }).loose();
+const ApplyStatus = z
+  .object({ phase: z.string(), round: z.int().min(0), outcomeEventError: z.string().optional() })
+  .loose();
 const BatchStatus = z.object({
   done: z.array(z.object({ member: z.string(), outcome: z.string(), meshState: z.string().nullable() })),
   inFlight: z.array(z.string()),
@@ -41,6 +43,7 @@ df.app.client.http('getOperation', {
         durable?.runtimeStatus === df.OrchestrationRuntimeStatus.Running && applyStatus.success
           ? await progress(client, id, applyStatus.data.round, PlanRows.safeParse(op.value.plan))
           : undefined;
+      const outcomeEventError = applyStatus.success ? applyStatus.data.outcomeEventError : undefined;
       return {
         status: 200,
         headers: { ETag: op.etag },
@@ -49,6 +52,8 @@ df.app.client.http('getOperation', {
           runtimeStatus: durable?.runtimeStatus ?? null,
           livePhase: applyStatus.success ? applyStatus.data.phase : null,
           ...(live ? { progress: live } : {}),
+          // Outcome events are best effort: a publish failure is reported here and never changes `status`.
+          ...(outcomeEventError !== undefined ? { outcomeEventError } : {}),
         },
       };
     },

@@ -279,6 +279,8 @@ export const MeshApplyResultSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   members: z.array(MemberOutcomeSchema),
   rounds: z.int().min(0),
+  /** Why the outcome events could not be published; the status above does not depend on it. */
+  outcomeEventError: z.string().optional(),
 });
 export type MeshApplyResult = z.output<typeof MeshApplyResultSchema>;
 

@@ -47,6 +47,8 @@ interface Progress {
   phase: string;
   round: number;
   members: Record<string, { action: string; outcome: string; meshState: string | null }>;
+  /** Why the outcome events could not be published (the operation's result does not depend on it). */
+  outcomeEventError?: string;
 }
 
 export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
@@ -203,27 +205,42 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
               .join(', ')}`,
           }
         : undefined;
-    yield* finish(ctx, tally, input, error ? 'Failed' : 'Succeeded', outcomes, error, {
+    const status = error ? 'Failed' : 'Succeeded';
+    yield* record(ctx, tally, input, status, outcomes, error);
+    // From here on the operation's result is decided and recorded: publishing the outcome cannot change it.
+    const outcomeEventError = yield* publishOutcomes(ctx, tally, input, status, outcomes, error, {
       trafficChanges: traffic.changes.length,
     });
+    if (outcomeEventError !== undefined) progress.outcomeEventError = outcomeEventError;
     setPhase('done');
     return {
       operationId: input.operationId,
-      status: error ? 'Failed' : 'Succeeded',
+      status,
       ...(error ? { error } : {}),
       members: [...outcomes.values()],
       rounds,
+      ...(outcomeEventError !== undefined ? { outcomeEventError } : {}),
     };
   } catch (e) {
     const error = { code: codeOf(e), message: messageOf(e) };
     try {
-      yield* finish(ctx, tally, input, 'Failed', outcomes, error, {});
-      setPhase('done');
+      yield* record(ctx, tally, input, 'Failed', outcomes, error);
     } catch (recordFailure) {
       // The record could not be written either; the durable status still carries the outcome.
       ctx.df.setCustomStatus({ ...progress, phase: 'failed', recordError: messageOf(recordFailure) });
+      return { operationId: input.operationId, status: 'Failed', error, members: [...outcomes.values()], rounds };
     }
-    return { operationId: input.operationId, status: 'Failed', error, members: [...outcomes.values()], rounds };
+    const outcomeEventError = yield* publishOutcomes(ctx, tally, input, 'Failed', outcomes, error, {});
+    if (outcomeEventError !== undefined) progress.outcomeEventError = outcomeEventError;
+    setPhase('done');
+    return {
+      operationId: input.operationId,
+      status: 'Failed',
+      error,
+      members: [...outcomes.values()],
+      rounds,
+      ...(outcomeEventError !== undefined ? { outcomeEventError } : {}),
+    };
   }
 }
 
@@ -319,7 +336,29 @@ function* update(ctx: OrchestrationContext, tally: ArmTally, patch: Record<strin
   );
 }
 
-function* finish(
+/** Records the operation's result (status, per-member results, error, ARM calls). */
+function* record(
+  ctx: OrchestrationContext,
+  tally: ArmTally,
+  input: MeshApplyInput,
+  status: 'Succeeded' | 'Failed',
+  outcomes: ReadonlyMap<string, MemberOutcome>,
+  error: { code: string; message: string } | undefined,
+): Step<void> {
+  yield* update(ctx, tally, {
+    id: input.operationId,
+    status,
+    phase: 'done',
+    members: [...outcomes.values()].map(memberResult),
+    error: error ?? null,
+  });
+}
+
+/**
+ * Publishes the outcome CloudEvents, best effort: a topic that is down or refuses them (after the activity's retries
+ * of transient failures) never changes the operation's result. Returns why publishing failed, or undefined.
+ */
+function* publishOutcomes(
   ctx: OrchestrationContext,
   tally: ArmTally,
   input: MeshApplyInput,
@@ -327,15 +366,8 @@ function* finish(
   outcomes: ReadonlyMap<string, MemberOutcome>,
   error: { code: string; message: string } | undefined,
   extra: Record<string, number>,
-): Step<void> {
-  const members = [...outcomes.values()].map(memberResult);
-  yield* update(ctx, tally, {
-    id: input.operationId,
-    status,
-    phase: 'done',
-    members,
-    error: error ?? null,
-  });
+): Step<string | undefined> {
+  const members = outcomes.size;
   const at = now(ctx).toISOString();
   const events: OutcomeEvent[] = [
     {
@@ -348,7 +380,7 @@ function* finish(
         operationId: input.operationId,
         status,
         ...(error ? { error } : {}),
-        members: members.length,
+        members,
         ...extra,
       },
     },
@@ -371,7 +403,12 @@ function* finish(
         },
       })),
   ];
-  yield* callActivity(ctx, Activities.publishOutcome, { events }, PublishResultSchema, tally);
+  try {
+    yield* callActivity(ctx, Activities.publishOutcome, { events }, PublishResultSchema, tally);
+    return undefined;
+  } catch (e) {
+    return messageOf(e);
+  }
 }
 
 function memberResult(o: MemberOutcome): MemberResult {

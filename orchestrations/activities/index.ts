@@ -3,6 +3,7 @@
  * services, so tests can build them over the simulator. Each activity validates its input, does one idempotent thing,
  * and returns `{ value, arm }` (the ARM calls it made), which orchestrations total per operation.
  */
+import { isRestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { BuiltInRoles, roleDefinitionId, parseResourceId } from '../../shared/arm/resourceId.js';
 import type { ArmCallTotals, Gateways, LroPoll, LroState } from '../../shared/azure/gateways.js';
@@ -363,7 +364,13 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
 
     [Activities.publishOutcome]: async (input) => {
       const { events } = z.object({ events: z.array(OutcomeEventSchema) }).parse(input);
-      for (const event of events) await deps.publisher.publish(event);
+      for (const event of events) {
+        try {
+          await deps.publisher.publish(event);
+        } catch (e) {
+          throw publishFailure(e, event.type, logger);
+        }
+      }
       return { published: deps.publisher.enabled && events.length > 0 };
     },
   };
@@ -418,6 +425,24 @@ async function earlierApply(
   const current = await gateways.fleet.getMeshProfile(profile);
   if (!current?.eTag || canonicalOrRaw(current.properties.memberSelector?.byLabel ?? '') !== selector) return undefined;
   return { running: current.properties.status?.state === 'Applying', eTag: current.eTag, resourceId: current.id };
+}
+
+/**
+ * A refused publish (a 4xx other than 408/429: the topic does not exist, the identity lacks EventGrid Data Sender) is
+ * permanent: retrying cannot help, so the orchestration learns it at once. Anything else (no answer, 5xx, throttling,
+ * a token that could not be obtained) is transient and retried by the orchestration's retry policy.
+ */
+function publishFailure(e: unknown, type: string, logger: Logger): Error {
+  const error = ensureError(e);
+  const status = isRestError(e) ? e.statusCode : undefined;
+  const refused = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+  logger.warn('outcome event not published', { type, status: status ?? null, reason: error.message, refused });
+  if (!refused) return error;
+  return new FleetMeshError(
+    status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound' : 'ArmError',
+    `the outcome topic refused ${type} with ${status}: ${error.message}`,
+    { status, retryable: false, cause: e },
+  );
 }
 
 /** The poller state of a cluster update watched by its provisioning state (no ARM poller to restore). */

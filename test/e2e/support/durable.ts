@@ -9,6 +9,8 @@ import { reconcilerInstanceId } from '../../../orchestrations/names.js';
 export interface InstanceView {
   readonly runtimeStatus: string;
   readonly customStatus: Record<string, unknown> | null;
+  /** The orchestrator's return value once it finished (null before). */
+  readonly output: unknown;
   readonly historyEvents: number;
 }
 
@@ -28,11 +30,13 @@ export async function instance(sandbox: Sandbox, instanceId: string): Promise<In
   const body = (await r.json()) as {
     runtimeStatus: string;
     customStatus?: Record<string, unknown> | null;
+    output?: unknown;
     historyEvents?: unknown[];
   };
   return {
     runtimeStatus: body.runtimeStatus,
     customStatus: body.customStatus ?? null,
+    output: body.output ?? null,
     historyEvents: body.historyEvents?.length ?? 0,
   };
 }
