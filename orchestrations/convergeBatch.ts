@@ -39,6 +39,15 @@ export function* convergeBatch(ctx: OrchestrationContext): Step<ConvergeBatchRes
     running.set(task, work);
   }
   const outcomes: MemberOutcome[] = [];
+  const report = (): void => {
+    ctx.df.setCustomStatus({
+      round: input.round,
+      done: outcomes.map((o) => ({ member: o.member, outcome: o.outcome, meshState: o.meshState })),
+      inFlight: [...running.values()].map((w) => w.member),
+    });
+  };
+  // In flight from the start, so the operation shows these members converging before the first one finishes.
+  report();
   while (running.size > 0) {
     const finished: unknown = yield ctx.df.Task.any([...running.keys()]);
     const entry = [...running.entries()].find(([task]) => task === finished);
@@ -46,11 +55,7 @@ export function* convergeBatch(ctx: OrchestrationContext): Step<ConvergeBatchRes
     const [task, work] = entry;
     running.delete(task);
     outcomes.push(outcomeOf(task, work, startedAt, ctx, tally));
-    ctx.df.setCustomStatus({
-      round: input.round,
-      done: outcomes.map((o) => ({ member: o.member, outcome: o.outcome, meshState: o.meshState })),
-      inFlight: [...running.values()].map((w) => w.member),
-    });
+    report();
   }
   return { outcomes, arm: tally.totals() };
 }

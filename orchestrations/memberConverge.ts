@@ -148,10 +148,15 @@ function* remediate(
   memberError: { code: string; message: string } | null,
 ): Step<MemberOutcome> {
   const { work, profileId } = input;
-  const step = (s: Remediation['step'], outcome: Remediation['outcome'], detail?: string): void => {
-    remediations.push({ step: s, at: now(ctx).toISOString(), outcome, ...(detail ? { detail } : {}) });
+  // The custom status names the step under way (what `GET /api/operations/{id}` shows while it runs); `step` records
+  // a step once it is done.
+  const doing = (s: Remediation['step']): void => {
     ctx.df.setCustomStatus({ member: work.member, action: work.action, meshState: 'Failed', step: s });
   };
+  const step = (s: Remediation['step'], outcome: Remediation['outcome'], detail?: string): void => {
+    remediations.push({ step: s, at: now(ctx).toISOString(), outcome, ...(detail ? { detail } : {}) });
+  };
+  doing('diagnose');
   const diagnosis = yield* callActivity(
     ctx,
     Activities.diagnoseMember,
@@ -159,11 +164,13 @@ function* remediate(
     DiagnosisSchema,
     tally,
   );
-  step('diagnose', 'Succeeded', diagnosis.cause);
+  // The evidence goes into the recorded step, so the operation shows why, whatever fleetmesh does next.
+  step('diagnose', 'Succeeded', clip(`${diagnosis.cause}: ${diagnosis.evidence.join('; ')}`));
   const failedWith = memberError ?? { code: 'MemberFailed', message: `member '${work.member}' failed to connect` };
 
   if (diagnosis.cause === 'networkRoleMissing' && diagnosis.principalId) {
     const principalId = diagnosis.principalId;
+    doing('grantNetworkContributor');
     yield* callActivity(
       ctx,
       Activities.grantNetworkContributor,
@@ -174,6 +181,7 @@ function* remediate(
     step('grantNetworkContributor', 'Succeeded', diagnosis.vnetIds.join(', '));
   }
   if (diagnosis.cause === 'networkRoleMissing' || diagnosis.cause === 'authorizationPending') {
+    doing('reconcileCluster');
     const failures = yield* reconcileClusters(ctx, [diagnosis.clusterResourceId], input.convergence, tally);
     const failure = failures[0];
     if (failure) {
@@ -183,5 +191,17 @@ function* remediate(
     step('reconcileCluster', 'Succeeded', diagnosis.clusterResourceId);
     return result('needsReapply', 'Failed', { error: failedWith, evidence: diagnosis.evidence });
   }
-  return result('failed', 'Failed', { error: failedWith, evidence: diagnosis.evidence });
+  // A cause fleetmesh cannot fix (a prerequisite, or unknown): reported with its evidence, never re-applied blindly.
+  return result('failed', 'Failed', {
+    error: {
+      code: failedWith.code,
+      message: `${failedWith.message} (diagnosis: ${diagnosis.cause}; not retried: fleetmesh has no fix for this cause)`,
+    },
+    evidence: diagnosis.evidence,
+  });
+}
+
+/** Recorded step details stay readable (and small) however much evidence a diagnosis gathered. */
+function clip(text: string, max = 2000): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

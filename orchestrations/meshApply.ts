@@ -38,15 +38,24 @@ import { ArmTally, callActivity, codeOf, messageOf, now, OrchestrationFailure, t
 import { BATCH_SIZE } from './convergeBatch.js';
 import { Activities, batchInstanceId, Orchestrations } from './names.js';
 import { applyProfile, reconcileClusters } from './steps.js';
+import { convergenceWork } from './work.js';
 import type { MemberResult } from '../shared/state/documents.js';
 
 /** Batches converging at once: 8 × 25 = 200 members in flight, inside ARM's write burst if all need remediation. */
 export const MAX_PARALLEL_BATCHES = 8;
 
-interface Progress {
+/**
+ * meshApply's custom status, read by `GET /api/operations/{id}` while the apply runs. Kept compact (a 255-member apply
+ * stays well inside the durable custom status size limit): members in flight are read from the batch instances.
+ */
+export interface ApplyProgress {
   phase: string;
+  /** The convergence round (0, then one per remediation round). */
   round: number;
-  members: Record<string, { action: string; outcome: string; meshState: string | null }>;
+  /** Convergence batches of the current round: instances `batchInstanceId(operationId, round, 0 … batches-1)`. */
+  batches: number;
+  /** The latest outcome of every member a finished batch reported so far: member → [outcome, meshState]. */
+  done: Record<string, [string, string | null]>;
   /** Why the outcome events could not be published (the operation's result does not depend on it). */
   outcomeEventError?: string;
 }
@@ -54,7 +63,7 @@ interface Progress {
 export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
   const input = MeshApplyInputSchema.parse(ctx.df.getInput());
   const tally = new ArmTally();
-  const progress: Progress = { phase: 'preflight', round: 0, members: {} };
+  const progress: ApplyProgress = { phase: 'preflight', round: 0, batches: 0, done: {} };
   const setPhase = (phase: string): void => {
     progress.phase = phase;
     ctx.df.setCustomStatus(progress);
@@ -122,19 +131,32 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
     yield* update(ctx, tally, { id: input.operationId, phase: 'applying' });
     yield* applyProfile(ctx, input.profile, eTag, plan.desiredSelector, convergence, tally);
 
-    let pending = workOf(plan);
+    let pending = convergenceWork(plan.plan.rows);
     while (pending.length > 0) {
+      progress.batches = Math.ceil(pending.length / BATCH_SIZE);
       setPhase(rounds === 0 ? 'converging' : `converging (remediation round ${rounds})`);
       yield* update(ctx, tally, { id: input.operationId, phase: progress.phase });
-      const roundOutcomes = yield* convergeAll(ctx, input, plan.profileId, rounds, pending, convergence, tally);
+      // Each batch's members show in the custom status as soon as that batch reports, not when the round ends.
+      const reported = (batch: readonly MemberOutcome[]): void => {
+        for (const o of batch) progress.done[o.member] = [o.outcome, o.meshState];
+        ctx.df.setCustomStatus(progress);
+      };
+      const roundOutcomes = yield* convergeAll(
+        ctx,
+        input,
+        plan.profileId,
+        rounds,
+        pending,
+        convergence,
+        tally,
+        reported,
+      );
       for (const o of roundOutcomes) {
         const previous = outcomes.get(o.member);
         const before = fixed.get(o.member);
         const withFixes = before && !previous ? { ...o, remediations: [...before, ...o.remediations] } : o;
         outcomes.set(o.member, previous ? merge(previous, withFixes) : withFixes);
-        progress.members[o.member] = { action: o.action, outcome: o.outcome, meshState: o.meshState };
       }
-      ctx.df.setCustomStatus(progress);
       const reapply = roundOutcomes.filter((o) => o.outcome === 'needsReapply');
       if (reapply.length === 0) break;
       if (rounds >= convergence.maxRemediationRounds) {
@@ -149,6 +171,7 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       }
       rounds += 1;
       progress.round = rounds;
+      progress.batches = 0; // this round's batches start after the re-apply
       setPhase(`reapplying (remediation round ${rounds})`);
       const current = yield* callActivity(
         ctx,
@@ -291,6 +314,7 @@ function* convergeAll(
   work: readonly MemberWork[],
   convergence: Convergence,
   tally: ArmTally,
+  reported: (batch: readonly MemberOutcome[]) => void,
 ): Step<MemberOutcome[]> {
   const batches: MemberWork[][] = [];
   for (let i = 0; i < work.length; i += BATCH_SIZE) batches.push(work.slice(i, i + BATCH_SIZE));
@@ -321,6 +345,7 @@ function* convergeAll(
     }
     tally.add(parsed.data.arm);
     outcomes.push(...parsed.data.outcomes);
+    reported(parsed.data.outcomes);
     if (next < batches.length) start();
   }
   return outcomes;
@@ -439,20 +464,6 @@ function merge(previous: MemberOutcome, next: MemberOutcome): MemberOutcome {
     remediations: [...previous.remediations, ...next.remediations],
     startedAt: previous.startedAt,
   };
-}
-
-/**
- * The members whose state must change: Add and Remove rows, and members already in the mesh that are Failed (a
- * repair: they must reach Connected too).
- */
-function workOf(plan: MeshPlanResult): MemberWork[] {
-  return plan.plan.rows
-    .filter((r) => r.action === 'Add' || r.action === 'Remove' || (r.action === 'None' && r.meshState === 'Failed'))
-    .map((r) => ({
-      member: r.name,
-      clusterResourceId: r.clusterResourceId,
-      action: r.action === 'Remove' ? 'Remove' : 'Add',
-    }));
 }
 
 function clusterOf(plan: MeshPlanResult, member: string): string {
