@@ -54,6 +54,7 @@ afterAll(async () => {
 async function applyWithAmbiguous(
   operation: string,
   settings: SettingsInput = {},
+  during: () => Promise<void> = () => Promise.resolve(),
 ): Promise<{ since: number; status: string; error: unknown }> {
   const sim = e2e.sandbox.sim;
   sim.control.loadScenario(SCENARIO, { subscriptionId: sim.subscriptionId });
@@ -67,6 +68,7 @@ async function applyWithAmbiguous(
   const r = await e2e.api('POST', '/meshes/demo/apply');
   expect(r.status, r.text).toBe(202);
   const { operationId } = Accepted.parse(r.json);
+  await during();
   const op = await operations(store).waitTerminal(operationId);
   return { since, status: op.status, error: op.error };
 }
@@ -107,9 +109,30 @@ describe('an adopted apply whose members connect slowly', () => {
       convergence: { pollIntervalSeconds: 0.05, maxPollIntervalSeconds: 0.05, memberTimeoutMinutes: 5 },
     });
     expect(put.status, put.text).toBe(200);
-    // Connecting takes 100 s simulated (2 s here) after the apply, which is adopted while it runs, so every member
-    // is still Connecting at its first check: about 40 checks each, 16 per execution.
-    const { status, error } = await applyWithAmbiguous('clusterMeshProfiles.apply', { timing: { connectMs: 100_000 } });
+    // Connecting takes 100 s simulated after the apply, which is adopted while it runs, so every member is still
+    // Connecting at its first check. From the moment the members are being watched until one of them has continued
+    // as new (16 checks), simulated time runs at wall-clock speed (100 s of connecting then outlasts any slowness of
+    // the machine), then fast again. (A paused clock would also hold up the simulator's simulated latencies.)
+    const host = e2e.sandbox.host;
+    const converging = () => host.durableHistoryStats().filter((s) => s.name === 'memberConverge');
+    const { status, error } = await applyWithAmbiguous(
+      'clusterMeshProfiles.apply',
+      { timing: { connectMs: 100_000 } },
+      async () => {
+        await waitUntil('members being watched', () => (converging().length > 0 ? true : undefined), 60_000);
+        const factor = sim.control.settings().timeFactor;
+        sim.control.setTimeFactor(1);
+        try {
+          await waitUntil(
+            'a member continued as new',
+            () => (converging().some((s) => s.continuedAsNew > 0) ? true : undefined),
+            120_000,
+          );
+        } finally {
+          sim.control.setTimeFactor(factor);
+        }
+      },
+    );
     expect(status, JSON.stringify(error)).toBe('Succeeded');
     const members = e2e.sandbox.host.durableHistoryStats().filter((s) => s.name === 'memberConverge');
     const continued = members.filter((s) => s.continuedAsNew > 0);
