@@ -10,6 +10,7 @@ import { FleetMeshError, ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClusterMeshStateSchema } from '../models/fleet.js';
 import {
+  ApplyRequestSchema,
   ApprovalSchema,
   ContainerIds,
   EMPTY_ARM_CALLS,
@@ -51,6 +52,7 @@ import type {
   MarkEventDetails,
   MeshSummary,
   Mutator,
+  PendingApply,
   PutPolicyOptions,
   StateStore,
   Versioned,
@@ -392,8 +394,9 @@ class CosmosStateStore implements StateStore {
       throw new ValidationError(`approval of operation '${id}': ${describeIssues(parsed.error).join('; ')}`);
     }
     const a = parsed.data;
+    // Only while it still waits: an answer the reconciler already acted on (it reads recorded answers) stays.
     return this.updateOperation(id, (current) =>
-      current.approvals.some((x) => sameApproval(x, a))
+      current.status === 'AwaitingApproval' && current.approvals.some((x) => sameApproval(x, a))
         ? { ...current, approvals: current.approvals.filter((x) => !sameApproval(x, a)) }
         : undefined,
     );
@@ -419,6 +422,38 @@ class CosmosStateStore implements StateStore {
       `listing operations of '${profile}'`,
     );
     return rows.map((raw) => this.operationOf({ raw, etag: etagOf(raw, '') }, describeRow(raw)).value);
+  }
+
+  async listPendingApplies(profile: string, options: { readonly limit?: number } = {}): Promise<PendingApply[]> {
+    checkProfile(profile);
+    const limit = options.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST}, got ${limit}`);
+    }
+    // Filters and order on indexed paths only; kind, trigger and the request are checked here (few rows are Pending).
+    const rows = await this.query(
+      this.operations,
+      {
+        query:
+          'SELECT TOP @limit c.id, c.kind, c.trigger, c.request, c.createdAt FROM c ' +
+          'WHERE c.profile = @profile AND c.type = @type AND c.status = @pending ORDER BY c.createdAt ASC',
+        parameters: [
+          { name: '@limit', value: limit },
+          { name: '@profile', value: profile },
+          { name: '@type', value: 'operation' },
+          { name: '@pending', value: 'Pending' },
+        ],
+      },
+      profile,
+      `listing pending applies of '${profile}'`,
+    );
+    const pending: PendingApply[] = [];
+    for (const raw of rows) {
+      const row = parseStateDocument(PendingApplyRowSchema, ContainerIds.operations, describeRow(raw), raw);
+      if (row.kind !== 'apply' || row.trigger !== 'http' || !row.request) continue;
+      pending.push({ id: row.id, createdAt: row.createdAt, request: row.request });
+    }
+    return pending;
   }
 
   private operationOf(read: RawRead, id: string): Versioned<Operation> {
@@ -565,6 +600,14 @@ const MeshSummaryRowSchema = z.object({
   lastOperationId: z.string().nullish(),
   memberCount: z.int().min(0).nullish(),
   updatedAt: z.string(),
+});
+
+const PendingApplyRowSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  trigger: z.string(),
+  request: ApplyRequestSchema.optional(),
+  createdAt: z.string(),
 });
 
 function checkProfile(profile: string): void {

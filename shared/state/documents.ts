@@ -253,6 +253,21 @@ export const ArmCallCountsSchema = z.object({
 });
 export type ArmCallCounts = z.output<typeof ArmCallCountsSchema>;
 
+/**
+ * What an operator's `POST /api/meshes/{profile}/apply` asked for: the signal it sends the profile's reconciler, kept
+ * on the record so the reconciler can pick the apply up from Cosmos DB when the signal is lost (durable events are
+ * only wake-ups). Absent on operations the reconciler creates itself, and on records written before it existed.
+ */
+export const ApplyRequestSchema = z.object({
+  at: isoTime,
+  /** The plan the operator pinned, or null. */
+  planId: z.string().min(1).nullable(),
+  /** The selector the operator asked for, or null for the profile's own. */
+  memberSelector: z.string().max(512).nullable(),
+  requestedBy: z.string().min(1),
+});
+export type ApplyRequest = z.output<typeof ApplyRequestSchema>;
+
 export const OperationSchema = z.object({
   id: z.string(),
   profile: ProfileNameSchema,
@@ -272,6 +287,10 @@ export const OperationSchema = z.object({
   /** Per ARM operation name (as `ArmCallCounters.snapshot()` keys), when recorded. */
   armCallsByOperation: z.record(z.string(), ArmCallCountsSchema).optional(),
   error: ErrorSummarySchema.nullable(),
+  /** An operator's apply: what it asked for (see ApplyRequestSchema). */
+  request: ApplyRequestSchema.optional(),
+  /** Why the outcome events could not be published (best effort: the status does not depend on it). */
+  outcomeEventError: z.string().optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
   startedAt: isoTime.nullable(),
@@ -297,6 +316,7 @@ export const NewOperationSchema = z.object({
   instanceId: z.string().nullable().default(null),
   planId: z.string().nullable().default(null),
   plan: JsonValueSchema.nullable().default(null),
+  request: ApplyRequestSchema.optional(),
 });
 export type NewOperation = z.input<typeof NewOperationSchema>;
 

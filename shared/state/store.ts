@@ -13,6 +13,7 @@
  * - Everything read back is validated; a malformed document is an `InvalidStateDocumentError` naming its id.
  */
 import type {
+  ApplyRequest,
   Approval,
   JsonObject,
   MeshView,
@@ -50,6 +51,13 @@ export interface PutPolicyOptions {
 export interface ListOperationsOptions {
   /** At most this many, newest first (default 20, at most 100). */
   readonly limit?: number;
+}
+
+/** An operator's apply not taken up yet: a `Pending` operation with its request (`listPendingApplies`). */
+export interface PendingApply {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly request: ApplyRequest;
 }
 
 export interface MarkEventDetails {
@@ -110,11 +118,18 @@ export interface StateStore {
   recordApproval(id: string, approval: Approval): Promise<Versioned<Operation>>;
   /**
    * Takes back an approval `recordApproval` wrote (compensation when the reconciler could not be told of it), so the
-   * operation can be answered again. Nothing is written when the approval is not there.
+   * operation can be answered again. Only while the operation still waits for approval: once the reconciler acted on
+   * the answer (it reads recorded answers itself), the answer stays. Nothing is written when the approval is not there.
    */
   withdrawApproval(id: string, approval: Approval): Promise<Versioned<Operation>>;
   /** The profile's operations, newest first. */
   listOperations(profile: string, options?: ListOperationsOptions): Promise<Operation[]>;
+  /**
+   * The profile's operator applies still `Pending` (recorded with their request, not taken up by the reconciler yet),
+   * oldest first, at most `limit` (default 20). One single-partition query on indexed paths (profile, type, status,
+   * createdAt) that returns only the id, the creation time and the request.
+   */
+  listPendingApplies(profile: string, options?: { readonly limit?: number }): Promise<PendingApply[]>;
 
   // Processed events (dedup)
   /**

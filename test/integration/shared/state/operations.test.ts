@@ -223,6 +223,97 @@ describe('operation records', () => {
       const again = await store.recordApproval(id, approval('carol', 'reject'));
       expect(again.value.approvals.map((a) => a.decision)).toEqual(['reject']);
     });
+
+    it('withdrawApproval leaves an answer the reconciler already acted on (the operation stopped waiting)', async () => {
+      const id = operationId('ops', 'acted-on');
+      await store.createOperation({ id, kind: 'apply', trigger: 'event', status: 'AwaitingApproval' });
+      await store.recordApproval(id, approval('bob', 'approve'));
+      await store.updateOperation(id, (op) => ({ ...op, status: 'Running' }));
+      const kept = await store.withdrawApproval(id, approval('bob', 'approve'));
+      expect(kept.value.status).toBe('Running');
+      expect(kept.value.approvals.map((a) => a.by)).toEqual(['bob']);
+    });
+  });
+
+  it('keeps an operator apply’s request and the outcome event error', async () => {
+    const id = operationId('ops', 'requested');
+    const request = {
+      at: '2030-03-01T00:00:00.000Z',
+      planId: null,
+      memberSelector: 'mesh=demo',
+      requestedBy: 'alice',
+    };
+    const { operation } = await store.createOperation({
+      id,
+      kind: 'apply',
+      trigger: 'http',
+      requestedBy: 'alice',
+      request,
+    });
+    expect(operation.value.request).toEqual(request);
+    const updated = await store.updateOperation(id, (op) => ({
+      ...op,
+      status: 'Succeeded',
+      outcomeEventError: 'the outcome topic refused fleetmesh.apply.succeeded with 403',
+    }));
+    expect(updated.value).toMatchObject({
+      status: 'Succeeded',
+      request,
+      outcomeEventError: 'the outcome topic refused fleetmesh.apply.succeeded with 403',
+    });
+    const listed = (await store.listOperations('ops', { limit: 100 })).find((o) => o.id === id);
+    expect(listed?.request).toEqual(request);
+    expect(listed?.outcomeEventError).toBe('the outcome topic refused fleetmesh.apply.succeeded with 403');
+  });
+
+  it('lists the Pending operator applies of a profile, oldest first, with their requests', async () => {
+    const c = manualClock('2032-01-01T00:00:00.000Z');
+    const s = h.store({ now: c.now });
+    const request = (who: string, planId: string | null = null) => ({
+      at: c.now().toISOString(),
+      planId,
+      memberSelector: null,
+      requestedBy: who,
+    });
+    await s.createOperation({ id: operationId('pending', 'a'), kind: 'apply', trigger: 'http', request: request('a') });
+    c.advance(1000);
+    // the reconciler's own operations, a record without a request (written before requests were kept), another
+    // profile's apply and an apply already taken up are not listed
+    await s.createOperation({ id: operationId('pending', 'event'), kind: 'apply', trigger: 'event' });
+    await s.createOperation({ id: operationId('pending', 'old'), kind: 'apply', trigger: 'http' });
+    await s.createOperation({
+      id: operationId('pending-x', 'a'),
+      kind: 'apply',
+      trigger: 'http',
+      request: request('x'),
+    });
+    await s.createOperation({
+      id: operationId('pending', 'running'),
+      kind: 'apply',
+      trigger: 'http',
+      status: 'Running',
+      request: request('r'),
+    });
+    c.advance(1000);
+    const pinned = 'f'.repeat(64);
+    await s.createOperation({
+      id: operationId('pending', 'b'),
+      kind: 'apply',
+      trigger: 'http',
+      request: request('b', pinned),
+    });
+    const listed = await s.listPendingApplies('pending');
+    expect(listed.map((p) => [p.id, p.createdAt])).toEqual([
+      ['pending.a', '2032-01-01T00:00:00.000Z'],
+      ['pending.b', '2032-01-01T00:00:02.000Z'],
+    ]);
+    expect(listed.map((p) => p.request)).toEqual([
+      { at: '2032-01-01T00:00:00.000Z', planId: null, memberSelector: null, requestedBy: 'a' },
+      { at: '2032-01-01T00:00:02.000Z', planId: pinned, memberSelector: null, requestedBy: 'b' },
+    ]);
+    expect(await s.listPendingApplies('pending', { limit: 1 })).toHaveLength(1);
+    expect(await s.listPendingApplies('nothing-here')).toEqual([]);
+    await expect(s.listPendingApplies('pending', { limit: 0 })).rejects.toThrow(/limit must be an integer/);
   });
 
   it('lists a profile’s operations newest first, bounded, without other profiles’ operations', async () => {
