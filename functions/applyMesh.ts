@@ -3,7 +3,8 @@
  * With a planId the apply carries out exactly that plan: 409 now if the fleet already changed, and the operation
  * fails with PlanMismatch if it changes before the apply starts. The apply is queued on the profile's reconciler (the
  * single writer of the profile) and runs as the durable instance named by the operation id: 202 with the operation's
- * status URL (`Location` and `statusUrl`, this app's `GET /api/operations/{id}`).
+ * status URL (`Location` and `statusUrl`, this app's `GET /api/operations/{id}`). The operation record (status Pending)
+ * holds the request; the signal to the reconciler is a wake-up, and the reconciler also finds Pending applies itself.
  *
  * No durable management URL is returned: each carries the durabletask extension's system key in `code=`, which works
  * on every instance of the task hub (raise `ApprovalDecision` on a reconciler past the approve route's authorisation
@@ -57,27 +58,25 @@ df.app.client.http('applyMesh', {
       }
 
       const id = operationId(profile, randomUUID());
+      // The record carries the whole request: it is what the reconciler acts on. The signal only wakes it up; when
+      // the signal is lost (the runtime drops events an execution leaves unconsumed at continueAsNew), the reconciler
+      // finds the Pending record itself at its next cycle.
+      const asked = {
+        at: new Date().toISOString(),
+        planId: planId ?? null,
+        memberSelector: memberSelector ?? null,
+        requestedBy: who.name,
+      };
       await store.createOperation({
         id,
         kind: 'apply',
         trigger: 'http',
         requestedBy: who.name,
         planId: planId ?? null,
+        request: asked,
       });
       await updateView(store, fleet, { profile, lastOperationId: id });
-      await signalReconciler(
-        client,
-        profile,
-        {
-          kind: 'apply',
-          at: new Date().toISOString(),
-          operationId: id,
-          planId: planId ?? null,
-          memberSelector: memberSelector ?? null,
-          requestedBy: who.name,
-        },
-        logger,
-      );
+      await signalReconciler(client, profile, { kind: 'apply', operationId: id, ...asked }, logger);
       logger.info('apply requested', { mesh: profile, operationId: id, planId: planId ?? null, requestedBy: who.name });
       const statusUrl = new URL(`/api/operations/${encodeURIComponent(id)}`, request.url).toString();
       return {

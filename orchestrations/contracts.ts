@@ -368,15 +368,36 @@ export type OutcomeEvent = z.output<typeof OutcomeEventSchema>;
 
 export const ProfileStateSchema = ClusterMeshStateSchema;
 
-/** `updateOperation`'s result. */
-export const OperationAckSchema = z.object({ id: z.string(), status: z.string() });
-/** `readOperation`'s result. */
+/**
+ * The answer recorded on an operation waiting for approval (its first approval): Cosmos DB is the source of truth,
+ * the `ApprovalDecision` event only a wake-up, so the reconciler acts on this when the event never reaches it.
+ */
+export const RecordedAnswerSchema = z.object({
+  decision: z.enum(['approve', 'reject']),
+  by: z.string(),
+  at: z.string(),
+});
+export type RecordedAnswer = z.output<typeof RecordedAnswerSchema>;
+
+/**
+ * `updateOperation`'s result. `answer`: the recorded answer, when the update asked `unlessAnswered` and wrote nothing
+ * because of it (a rejection that lost the race against an approval). Results recorded before it existed have none.
+ */
+export const OperationAckSchema = z.object({
+  id: z.string(),
+  status: z.string(),
+  answer: RecordedAnswerSchema.nullable().default(null),
+});
+/** `readOperation`'s result, with the answer recorded on it (null when none). */
 export const OperationReadSchema = z.object({
   id: z.string(),
   exists: z.boolean(),
   status: z.string().nullable(),
   terminal: z.boolean(),
+  answer: RecordedAnswerSchema.nullable().default(null),
 });
+/** `listPendingApplies`' result: operator applies recorded `Pending`, as the signals they sent, oldest first. */
+export const PendingAppliesSchema = z.array(ApplySignalSchema);
 /** `createOperation`'s result. */
 export const OperationCreatedSchema = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
 /** `refreshMeshView`'s result. */

@@ -3,18 +3,31 @@
  * signal it (`Reconcile`); it debounces, plans, decides with the apply policy, waits for approval when the policy
  * asks, runs meshApply as a sub-orchestration (instance id = operation id), and `continueAsNew`s after each cycle.
  *
- * Signals are never lost: one `Reconcile` wait is kept open for the whole execution and included in every wait that
- * can block (debounce, approval, apply); whatever it has collected is carried into the next execution. History stays
- * bounded in every wait: after MAX_SIGNALS_PER_EXECUTION signals the reconciler continues as new carrying the wait —
- * the debounce window's start, the approval wait (operation, deadline, a pending traffic repair), or the running apply
- * (then watched through its operation record, since a child's completion goes to the execution that started it).
- * During an approval wait, signals repair Traffic Manager at most once per debounce window.
+ * Cosmos DB is the source of truth; durable events are only wake-ups. The runtime drops the events an execution
+ * leaves unconsumed when it continues as new (the extension's `ContinueAsNew` without preserveUnprocessedEvents), so
+ * nothing here depends on an event surviving it:
+ *  - an operator's apply is a `Pending` operation record holding the request; the reconciler looks for such records
+ *    at the start of each cycle, before it plans and when it resumes a wait, so a lost apply signal only delays the
+ *    apply to the next cycle (the resync timer starts one every 10 minutes);
+ *  - an approval answer is recorded on the operation before it is raised; the approval wait reads the record when it
+ *    resumes after continueAsNew, at each repair wake-up and at the deadline, and a rejection for the timeout (or a
+ *    supersede) is written only while no answer is recorded;
+ *  - a lost change signal (an event, a resync) is repaired by the next resync.
+ * One `Reconcile` wait is kept open for the whole execution and included in every wait that can block (debounce,
+ * approval, apply); before continuing as new the reconciler takes every signal already delivered to the execution.
+ * History stays bounded in every wait: after MAX_SIGNALS_PER_EXECUTION signals the reconciler continues as new
+ * carrying the wait — the debounce window's start, the approval wait (operation, deadline, a pending traffic repair),
+ * or the running apply (then watched through its operation record, since a child's completion goes to the execution
+ * that started it). During an approval wait, signals repair Traffic Manager at most once per debounce window.
  */
 import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
+import type { z } from 'zod';
 import { decide, MeshPolicySchema, type Decision, type MeshPolicy } from '../shared/domain/index.js';
 import {
   ApprovalDecisionSchema,
   OperationReadSchema,
+  PendingAppliesSchema,
+  type RecordedAnswer,
   type ApplyWatch,
   type ApprovalWait,
   MeshApplyResultSchema,
@@ -46,6 +59,11 @@ export const MAX_REPAIRS_PER_EXECUTION = 10;
 export const MAX_APPLY_CHECKS_PER_EXECUTION = 20;
 /** Signals during an approval wait repair Traffic Manager at most once per this long when the debounce is shorter. */
 export const MIN_REPAIR_WINDOW_MS = 1_000;
+/**
+ * Signals taken while an execution drains what was delivered to it before it continues as new. Past it, what is left
+ * is dropped by the runtime: change signals only count (one carried is enough), applies are found in Cosmos DB.
+ */
+export const MAX_DRAINED_SIGNALS = 10;
 
 type Trigger = 'event' | 'http' | 'timer';
 
@@ -80,11 +98,27 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     signal = ctx.df.waitForExternalEvent(Events.reconcile);
   };
   let decided: string | null = null;
-  const carryOver = (
+  /**
+   * Takes every signal already delivered to this execution: the runtime drops the ones left unconsumed when it
+   * continues as new. A new wait takes a delivered event only once it is yielded, so each round yields the wait
+   * against a timer due now, which ends the drain when nothing more is buffered (at most MAX_DRAINED_SIGNALS).
+   */
+  const drainSignals = function* (): Step<void> {
+    for (let drained = 0; drained < MAX_DRAINED_SIGNALS; drained++) {
+      if (!hasResult(signal)) {
+        const probe = ctx.df.createTimer(now(ctx));
+        const winner = yield* firstOf(ctx, [signal, probe]);
+        if (winner === probe) return;
+        if (!hasResult(probe)) probe.cancel();
+      }
+      takeSignal();
+    }
+  };
+  const carryOver = function* (
     windowStart: string | null,
     wait: { awaiting?: ApprovalWait; applying?: ApplyWatch } = {},
-  ): ReconcilerInput => {
-    if (signal.isCompleted) takeSignal();
+  ): Step<ReconcilerInput> {
+    yield* drainSignals();
     return {
       profile,
       pendingApplies,
@@ -109,20 +143,60 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   };
   const endCycle = function* (lastOperationId: string): Step<{ cycle: number }> {
     yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId }, ViewRefreshSchema, tally);
-    ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
+    ctx.df.continueAsNew(nextCycle(yield* carryOver(null), state.cycles));
     return { cycle: state.cycles };
+  };
+  /**
+   * Operator applies recorded Pending that no signal brought (lost at a continueAsNew, or not sent): added to the
+   * pending applies, oldest first. `exclude`: the operation a resumed wait is about. A failed look is not fatal: the
+   * next cycle looks again.
+   */
+  const pickUpApplies = function* (exclude: readonly string[]): Step<void> {
+    let found: ApplySignal[];
+    try {
+      found = yield* callActivity(ctx, Activities.listPendingApplies, { profile }, PendingAppliesSchema, tally);
+    } catch {
+      return;
+    }
+    const added = found.filter(
+      (a) => !exclude.includes(a.operationId) && !pendingApplies.some((p) => p.operationId === a.operationId),
+    );
+    if (added.length === 0) return;
+    pendingApplies.push(...added);
+    pendingApplies.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  };
+  /**
+   * Whether an apply is still to be taken up: its record is Pending. An apply both found in Cosmos DB and signalled
+   * reaches the reconciler twice, and the second one must not run it again. An unreadable record counts as pending.
+   */
+  const stillPending = function* (operationId: string): Step<boolean> {
+    try {
+      const read = yield* callActivity(ctx, Activities.readOperation, { id: operationId }, OperationReadSchema, tally);
+      return read.exists && read.status === 'Pending';
+    } catch {
+      return true;
+    }
+  };
+  /** The oldest pending apply whose record is still Pending; the others are dropped. */
+  const takeRequest = function* (): Step<ApplySignal | undefined> {
+    for (let next = pendingApplies.shift(); next; next = pendingApplies.shift()) {
+      if (yield* stillPending(next.operationId)) return next;
+    }
+    return undefined;
   };
 
   // 0. Resume the wait the previous execution was in when it continued as new (its history had grown to the bound).
   if (state.applying) {
     const policy = yield* loadPolicy(ctx, profile, tally);
+    yield* pickUpApplies([state.applying.operationId]);
     if ((yield* watchApply(state.applying, policy)) === 'continued') return { continued: 'watching an apply' };
     return yield* endCycle(state.applying.operationId);
   }
   if (state.awaiting) {
     const wait = state.awaiting;
     const policy = yield* loadPolicy(ctx, profile, tally);
-    const answer = yield* awaitApproval(wait, policy);
+    yield* pickUpApplies([wait.operationId]);
+    const answer = yield* awaitApproval(wait, policy, true);
     if (answer === 'continued') return { continued: 'awaiting approval' };
     if (answer === 'approved') {
       const applied = yield* runApply(
@@ -139,11 +213,17 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     return yield* endCycle(wait.operationId);
   }
 
-  // 1. Wait for work.
+  // 1. Wait for work: a signal, or an operator's apply recorded while no signal reached this reconciler.
+  let lookedForApplies = false;
+  if (pendingApplies.length === 0 && pendingChanges === 0) {
+    yield* pickUpApplies([]);
+    lookedForApplies = true;
+  }
   if (pendingApplies.length === 0 && pendingChanges === 0) {
     status('idle');
     yield signal;
     takeSignal();
+    lookedForApplies = false;
   }
 
   const policy = yield* loadPolicy(ctx, profile, tally);
@@ -159,19 +239,29 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       if (deadline <= now(ctx).getTime()) break;
       const timer = ctx.df.createTimer(new Date(deadline));
       const winner = yield* firstOf(ctx, [signal, timer]);
+      lookedForApplies = false;
       if (winner === timer) break;
       if (!hasResult(timer)) timer.cancel();
       takeSignal();
       quietUntil = now(ctx).getTime() + policy.debounceSeconds * 1000;
       if (received >= MAX_SIGNALS_PER_EXECUTION && !hasPendingApply()) {
-        ctx.df.continueAsNew(carryOver(windowStart.toISOString()));
+        ctx.df.continueAsNew(yield* carryOver(windowStart.toISOString()));
         return { continued: 'debounce' };
       }
     }
   }
 
-  // 3. Plan: an operator's apply first (oldest), otherwise everything the signals asked to look at.
-  const request = pendingApplies.shift();
+  // 3. Plan: an operator's apply first (oldest; one recorded but never signalled counts too), otherwise everything
+  // the signals asked to look at.
+  if (!lookedForApplies) yield* pickUpApplies([]);
+  const queuedApplies = pendingApplies.length;
+  const request = yield* takeRequest();
+  if (!request && queuedApplies > 0 && pendingChanges === 0) {
+    // Only applies already taken up (found in Cosmos DB before their signal came): nothing to plan.
+    status('idle');
+    ctx.df.continueAsNew(yield* carryOver(null));
+    return { continued: 'no pending apply left' };
+  }
   const trigger: Trigger = request ? 'http' : lastTrigger;
   if (!request) pendingChanges = 0;
   status('planning', request ? { operationId: request.operationId } : {});
@@ -187,14 +277,14 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
   } catch (e) {
     if (request) yield* failOperation(ctx, tally, request.operationId, 'PlanFailed', messageOf(e));
     status('plan failed', { error: messageOf(e) });
-    ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
+    ctx.df.continueAsNew(nextCycle(yield* carryOver(null), state.cycles));
     return { planFailed: messageOf(e) };
   }
 
   if (!plan.profileExists && !request) {
     // The profile is gone (or never existed): record that and stop; the next signal starts a new reconciler.
     yield* callActivity(ctx, Activities.refreshMeshView, { profile, lastOperationId: null }, ViewRefreshSchema, tally);
-    const carried = carryOver(null);
+    const carried = yield* carryOver(null);
     if (pendingApplies.length > 0 || pendingChanges > 0) {
       ctx.df.continueAsNew(nextCycle(carried, state.cycles));
       return { continued: 'pending work' };
@@ -211,7 +301,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       'PlanMismatch',
       `the fleet changed since plan ${request.planId} was computed (the plan is now ${plan.plan.planId}); plan again`,
     );
-    ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
+    ctx.df.continueAsNew(nextCycle(yield* carryOver(null), state.cycles));
     return { planMismatch: request.operationId };
   }
 
@@ -226,7 +316,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
 
   if (decision.kind === 'nothingToDo') {
     yield* idleCycle(ctx, tally, profile, plan, request, trigger);
-    ctx.df.continueAsNew(nextCycle(carryOver(null), state.cycles));
+    ctx.df.continueAsNew(nextCycle(yield* carryOver(null), state.cycles));
     return { cycle: state.cycles };
   }
 
@@ -334,13 +424,17 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       if (winner === child) break;
       takeSignal();
       if (received >= MAX_SIGNALS_PER_EXECUTION && !hasResult(child)) {
-        ctx.df.continueAsNew(
-          carryOver(null, { applying: { operationId: id, giveUpAt: after(ctx, applyBudgetMs(p)).toISOString() } }),
-        );
+        const giveUpAt = after(ctx, applyBudgetMs(p)).toISOString();
+        ctx.df.continueAsNew(yield* carryOver(null, { applying: { operationId: id, giveUpAt } }));
         return 'continued';
       }
     }
     const result = applyResultOf(child, id);
+    if (result.error?.code === 'ApplyCrashed') {
+      // meshApply ended without recording an end (it failed to start, or crashed): the record must not stay Pending,
+      // or the next cycle would take it up again as an apply nobody ran.
+      yield* failOperation(ctx, tally, id, 'ApplyCrashed', result.error.message);
+    }
     status('applied', { operationId: id, outcome: result.status });
     return 'done';
   }
@@ -369,7 +463,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         return 'done';
       }
       if (checks >= MAX_APPLY_CHECKS_PER_EXECUTION) {
-        ctx.df.continueAsNew(carryOver(null, { applying: watch }));
+        ctx.df.continueAsNew(yield* carryOver(null, { applying: watch }));
         return 'continued';
       }
       const timer = ctx.df.createTimer(after(ctx, interval));
@@ -379,7 +473,7 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         takeSignal();
         if (received >= MAX_SIGNALS_PER_EXECUTION) {
           if (!hasResult(timer)) timer.cancel();
-          ctx.df.continueAsNew(carryOver(null, { applying: watch }));
+          ctx.df.continueAsNew(yield* carryOver(null, { applying: watch }));
           return 'continued';
         }
       }
@@ -391,10 +485,24 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
    * another operation (then this one is superseded). Signals meanwhile are taken and repair Traffic Manager drift, at
    * most once per debounce window (coalesced with a durable timer). Once the execution has taken its bound of signals
    * (or made its bound of repairs) it continues as new, carrying the wait, which the next execution resumes: the same
-   * operation and deadline, and any decision raised meanwhile (the runtime carries unconsumed events over).
+   * operation and deadline.
+   *
+   * The answer is recorded on the operation before it is raised, and the record decides when the event does not come:
+   * an answer raised on the execution that continued as new is dropped with it, so a resumed wait (`resumed`) reads
+   * the record first; each repair wake-up reads it too; and the deadline or a supersede rejects the operation only
+   * while no answer is recorded (a conditional update), so an approval recorded a moment before the timeout fires is
+   * carried out, never rejected.
    */
-  function* awaitApproval(wait: ApprovalWait, p: MeshPolicy): Step<'approved' | 'rejected' | 'continued'> {
+  function* awaitApproval(
+    wait: ApprovalWait,
+    p: MeshPolicy,
+    resumed = false,
+  ): Step<'approved' | 'rejected' | 'continued'> {
     const w: ApprovalWait = { ...wait };
+    if (resumed) {
+      const settled = yield* recordedOutcome(w.operationId);
+      if (settled) return settled;
+    }
     const window = Math.max(p.debounceSeconds * 1000, MIN_REPAIR_WINDOW_MS);
     const deadline = ctx.df.createTimer(new Date(w.until));
     let answer: Task = ctx.df.waitForExternalEvent(Events.approvalDecision);
@@ -404,12 +512,22 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
       if (!hasResult(deadline)) deadline.cancel();
       if (repair && !hasResult(repair)) repair.cancel();
     };
+    /** Ends the wait without an answer: rejected for `why`, unless an answer is on record by then. */
+    const close = function* (why: string): Step<'approved' | 'rejected'> {
+      stopTimers();
+      const settled = yield* recordedOutcome(w.operationId);
+      if (settled) return settled;
+      const ack = yield* reject(ctx, tally, w.operationId, why, { unlessAnswered: true });
+      return ack.answer ? yield* actOn(w.operationId, ack.answer) : 'rejected';
+    };
     for (;;) {
       const superseding = pendingApplies.find((a) => a.operationId !== w.operationId);
       if (superseding) {
-        stopTimers();
-        yield* reject(ctx, tally, w.operationId, `superseded by operation ${superseding.operationId}`);
-        return 'rejected';
+        if (!(yield* stillPending(superseding.operationId))) {
+          pendingApplies.splice(pendingApplies.indexOf(superseding), 1); // taken up already: not an apply to run
+          continue;
+        }
+        return yield* close(`superseded by operation ${superseding.operationId}`);
       }
       status('awaiting approval', {
         operationId: w.operationId,
@@ -422,21 +540,10 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         answer = ctx.df.waitForExternalEvent(Events.approvalDecision);
         if (!parsed.success || parsed.data.operationId !== w.operationId) continue; // an answer to another operation
         stopTimers();
-        if (parsed.data.decision === 'reject') {
-          yield* reject(ctx, tally, w.operationId, `rejected by ${parsed.data.by}`);
-          return 'rejected';
-        }
-        return 'approved';
+        return yield* actOn(w.operationId, parsed.data);
       }
       if (winner === deadline) {
-        stopTimers();
-        yield* reject(
-          ctx,
-          tally,
-          w.operationId,
-          `no approval within ${describeHours(w.hours)}; the apply was abandoned`,
-        );
-        return 'rejected';
+        return yield* close(`no approval within ${describeHours(w.hours)}; the apply was abandoned`);
       }
       if (winner === repair) {
         // The wait can last hours: keep Traffic Manager right meanwhile (the plan itself waits).
@@ -444,6 +551,12 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         w.repairDue = null;
         repairs += 1;
         yield* repairTraffic(ctx, tally, profile, w.profileId);
+        // A wake-up: an answer recorded whose event never came is acted on now.
+        const settled = yield* recordedOutcome(w.operationId);
+        if (settled) {
+          stopTimers();
+          return settled;
+        }
       } else {
         takeSignal();
         if (!repair) {
@@ -453,15 +566,39 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
         }
       }
       if (received >= MAX_SIGNALS_PER_EXECUTION || repairs >= MAX_REPAIRS_PER_EXECUTION) {
-        // A decision or the deadline already in is handled here first; anything later reaches the next execution.
+        // A decision or the deadline already in is handled here first; anything later is found by the next execution
+        // (in the record: the runtime drops the events this one leaves unconsumed).
         if (hasResult(answer) || hasResult(deadline) || pendingApplies.some((a) => a.operationId !== w.operationId)) {
           continue;
         }
         stopTimers();
-        ctx.df.continueAsNew(carryOver(null, { awaiting: w }));
+        ctx.df.continueAsNew(yield* carryOver(null, { awaiting: w }));
         return 'continued';
       }
     }
+  }
+
+  /**
+   * What the operation's record says about an approval wait: the recorded answer, acted on; `rejected` when the
+   * operation ended meanwhile without one (nothing left to wait for); undefined while it still waits (or cannot be
+   * read now: the wait goes on and looks again at its next wake-up).
+   */
+  function* recordedOutcome(operationId: string): Step<'approved' | 'rejected' | undefined> {
+    let read: z.output<typeof OperationReadSchema>;
+    try {
+      read = yield* callActivity(ctx, Activities.readOperation, { id: operationId }, OperationReadSchema, tally);
+    } catch {
+      return undefined;
+    }
+    if (read.answer) return yield* actOn(operationId, read.answer);
+    return read.terminal ? 'rejected' : undefined;
+  }
+
+  /** Carries out an answer: a rejection is recorded; an approval lets the apply run. */
+  function* actOn(operationId: string, answer: Pick<RecordedAnswer, 'decision' | 'by'>): Step<'approved' | 'rejected'> {
+    if (answer.decision === 'approve') return 'approved';
+    yield* reject(ctx, tally, operationId, `rejected by ${answer.by}`);
+    return 'rejected';
   }
 }
 
@@ -632,11 +769,27 @@ function* recordPlan(ctx: OrchestrationContext, tally: ArmTally, operationId: st
   );
 }
 
-function* reject(ctx: OrchestrationContext, tally: ArmTally, operationId: string, why: string): Step<void> {
-  yield* callActivity(
+/**
+ * Records the operation Rejected. `unlessAnswered`: only while no answer is recorded on it (checked inside the
+ * conditional update); the result then names the answer that won.
+ */
+function* reject(
+  ctx: OrchestrationContext,
+  tally: ArmTally,
+  operationId: string,
+  why: string,
+  options: { unlessAnswered?: boolean } = {},
+): Step<z.output<typeof OperationAckSchema>> {
+  return yield* callActivity(
     ctx,
     Activities.updateOperation,
-    { id: operationId, status: 'Rejected', phase: 'rejected', error: { code: 'Rejected', message: why } },
+    {
+      id: operationId,
+      status: 'Rejected',
+      phase: 'rejected',
+      error: { code: 'Rejected', message: why },
+      ...(options.unlessAnswered ? { unlessAnswered: true } : {}),
+    },
     OperationAckSchema,
     tally,
   );

@@ -17,6 +17,7 @@ export const Activities = {
   createOperation: 'createOperation',
   updateOperation: 'updateOperation',
   readOperation: 'readOperation',
+  listPendingApplies: 'listPendingApplies',
   grantNetworkContributor: 'grantNetworkContributor',
   beginClusterReconciles: 'beginClusterReconciles',
   pollClusterReconciles: 'pollClusterReconciles',

@@ -2,9 +2,12 @@
  * Answering an apply that waits for approval. The answer (who, when, decision, comment) is recorded on the operation
  * by a conditional update that checks, inside the write, that the operation is still AwaitingApproval and has no
  * answer yet (`StateStore.recordApproval`): an approve racing a reject, the approval timeout or a supersede either
- * wins or gets 409, never both. Then it is raised on the profile's reconciler, which is waiting for it; when the
- * reconciler is not running (or not there), nothing could act on the answer: it is taken back and the caller gets
- * 409 saying so.
+ * wins or gets 409, never both (the reconciler's timeout and supersede rejections are conditional too, and give way
+ * to an answer recorded first). The record is what counts: the event raised next on the profile's reconciler only
+ * wakes it up, and the reconciler reads recorded answers itself when it resumes its wait after continueAsNew (the
+ * runtime drops events left unconsumed there), at each repair wake-up and at the deadline. When the reconciler is not
+ * running (or not there), nothing could act on the answer: it is taken back (while the operation still waits) and
+ * the caller gets 409 saying so.
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { OrchestrationRuntimeStatus, type DurableClient } from 'durable-functions';

@@ -87,6 +87,12 @@ const OperationPatchSchema = z.object({
     .object({ reads: z.int().min(0), writes: z.int().min(0), throttled: z.int().min(0), errors: z.int().min(0) })
     .optional(),
   error: ErrorSummarySchema.nullable().optional(),
+  /**
+   * Write nothing when an answer is recorded on the operation (an approval wait closing by itself: the timeout, a
+   * supersede): the check runs inside the conditional update, so an answer recorded a moment earlier wins, and the
+   * result names it.
+   */
+  unlessAnswered: z.boolean().optional(),
 });
 export type OperationPatch = z.input<typeof OperationPatchSchema>;
 
@@ -163,16 +169,42 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
 
     [Activities.updateOperation]: async (input) => {
       const patch = OperationPatchSchema.parse(input);
-      const updated = await store.updateOperation(patch.id, (current) => applyPatch(current, patch));
-      return { id: updated.value.id, status: updated.value.status };
+      const unlessAnswered = patch.unlessAnswered === true;
+      const updated = await store.updateOperation(patch.id, (current) =>
+        unlessAnswered && answerOf(current) ? undefined : applyPatch(current, patch),
+      );
+      return {
+        id: updated.value.id,
+        status: updated.value.status,
+        answer: unlessAnswered ? answerOf(updated.value) : null,
+      };
     },
 
     [Activities.readOperation]: async (input) => {
       const { id } = z.object({ id: z.string().min(1) }).parse(input);
       const op = await store.getOperation(id);
       return op
-        ? { id, exists: true, status: op.value.status, terminal: isTerminalStatus(op.value.status) }
-        : { id, exists: false, status: null, terminal: false };
+        ? {
+            id,
+            exists: true,
+            status: op.value.status,
+            terminal: isTerminalStatus(op.value.status),
+            answer: answerOf(op.value),
+          }
+        : { id, exists: false, status: null, terminal: false, answer: null };
+    },
+
+    [Activities.listPendingApplies]: async (input) => {
+      const { profile } = z.object({ profile: ProfileNameSchema }).parse(input);
+      const pending = await store.listPendingApplies(profile);
+      return pending.map((p) => ({
+        kind: 'apply',
+        at: p.request.at,
+        operationId: p.id,
+        planId: p.request.planId,
+        memberSelector: p.request.memberSelector,
+        requestedBy: p.request.requestedBy,
+      }));
     },
 
     [Activities.grantNetworkContributor]: async (input) => {
@@ -406,6 +438,12 @@ function applyPatch(current: Operation, patch: z.output<typeof OperationPatchSch
   if (patch.armCalls !== undefined) next.armCalls = patch.armCalls;
   if (patch.error !== undefined) next.error = patch.error;
   return next;
+}
+
+/** The answer recorded on an operation (the first approval), or null. */
+function answerOf(op: Operation): { decision: 'approve' | 'reject'; by: string; at: string } | null {
+  const first = op.approvals[0];
+  return first ? { decision: first.decision, by: first.by, at: first.at } : null;
 }
 
 /**
