@@ -39,6 +39,7 @@ import { BATCH_SIZE } from './convergeBatch.js';
 import { Activities, batchInstanceId, Orchestrations } from './names.js';
 import { applyProfile, reconcileClusters } from './steps.js';
 import { convergenceWork } from './work.js';
+import { planWithPreflight } from '../shared/services/planner.js';
 import type { MemberResult } from '../shared/state/documents.js';
 
 /** Batches converging at once: 8 × 25 = 200 members in flight, inside ARM's write burst if all need remediation. */
@@ -477,14 +478,18 @@ function blockedMessage(plan: MeshPlanResult): string {
     .join('; ')}`;
 }
 
-/** What the operation record keeps of the plan. */
+/**
+ * What the operation record keeps of the plan: the rows as the plan route shows them (a member preflight blocks is an
+ * `Error` row naming why, not an `Add`), with the what-if plan's id. Decisions use the what-if plan itself.
+ */
 export function planRecord(plan: MeshPlanResult): unknown {
+  const shown = planWithPreflight(plan.plan, plan.findings);
   return {
     planId: plan.plan.planId,
     desiredSelector: plan.desiredSelector,
     currentSelector: plan.currentSelector,
-    summary: plan.plan.summary,
-    rows: plan.plan.rows,
+    summary: shown.summary,
+    rows: shown.rows,
     findings: plan.findings,
     fixes: plan.fixes,
   };

@@ -23,7 +23,12 @@ import type { MemberStateReader } from '../../shared/services/memberReader.js';
 import type { ClusterFacts } from '../../shared/services/clusterFacts.js';
 import { updateView } from '../../shared/services/meshView.js';
 import type { OutcomePublisher } from '../../shared/services/outcomes.js';
-import { computeMeshPlan, loadPolicy, type FleetCoordinates } from '../../shared/services/planner.js';
+import {
+  computeMeshPlan,
+  loadPolicy,
+  planWithPreflight,
+  type FleetCoordinates,
+} from '../../shared/services/planner.js';
 import { syncTraffic } from '../../shared/services/traffic.js';
 import { canonicalSelector } from '../../shared/domain/index.js';
 import {
@@ -525,13 +530,17 @@ function clusterState(cluster: ManagedCluster): string | null {
   return cluster.provisioningState ?? null;
 }
 
-/** What the view keeps of a plan: the rows, the findings and the decision inputs (not the whole policy). */
+/**
+ * What the view keeps of a plan: the rows as the plan route shows them (a member preflight blocks is an `Error` row,
+ * not an `Add`), the findings and the decision inputs (not the whole policy).
+ */
 function planDetails(result: Awaited<ReturnType<typeof computeMeshPlan>>): unknown {
+  const shown = planWithPreflight(result.plan, result.findings);
   return {
     planId: result.plan.planId,
     desiredSelector: result.desiredSelector,
-    rows: result.plan.rows,
-    summary: result.plan.summary,
+    rows: shown.rows,
+    summary: shown.summary,
     findings: result.findings,
     preflightRan: result.preflightRan,
     blocked: result.blocked,

@@ -54,8 +54,18 @@ function misconfigured(knob: string): string {
   return first;
 }
 
+/** The members a plan shows as `Error`, sorted. */
+function errorRows(plan: unknown): string[] {
+  return arr(obj(plan).rows)
+    .map((r) => obj(r))
+    .filter((r) => r.action === 'Error')
+    .map((r) => String(r.name))
+    .sort();
+}
+
 describe('e. preflight blocks the apply', () => {
   let planId = '';
+  let planShown: unknown;
 
   it('shows each problem with its remediation in the plan, and the members it blocks as Error rows', async () => {
     const r = await e2e.api('POST', '/meshes/demo/plan');
@@ -95,6 +105,7 @@ describe('e. preflight blocks the apply', () => {
 
     // The plan id is the what-if plan's: the same plan again has the same id.
     planId = String(plan.planId);
+    planShown = plan;
     expect(obj((await e2e.api('POST', '/meshes/demo/plan')).json).planId).toBe(planId);
   });
 
@@ -108,6 +119,14 @@ describe('e. preflight blocks the apply', () => {
     expect(obj(op.error).code).toBe('PreflightBlocked');
     expect(String(obj(op.error).message)).toContain('cluster.networkPluginMode');
     expect(applies()).toBe(0);
+    // The record and the view show the members preflight blocks as the plan route does: Error rows, not Add.
+    const blockedMembers = [misconfigured('overlay'), misconfigured('unpeered')].sort();
+    expect(errorRows(op.plan)).toEqual(expect.arrayContaining(blockedMembers));
+    expect(errorRows(op.plan)).toEqual(errorRows(planShown));
+    const lastPlan = obj(obj(obj((await e2e.api('GET', '/meshes/demo')).json).lastPlan).plan);
+    expect(errorRows(lastPlan)).toEqual(errorRows(planShown));
+    expect(obj(lastPlan.summary).error).toBe(errorRows(planShown).length);
+    expect(obj(obj(op.plan).summary).error).toBe(errorRows(planShown).length);
   });
 
   it("an operator's apply of that plan is blocked by preflight too (not taken for nothing to do)", async () => {
