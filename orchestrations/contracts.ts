@@ -398,6 +398,15 @@ export const OperationReadSchema = z.object({
 });
 /** `listPendingApplies`' result: operator applies recorded `Pending`, as the signals they sent, oldest first. */
 export const PendingAppliesSchema = z.array(ApplySignalSchema);
+/** `lastOperation`'s result: the profile's newest operation, in short, or null when it has none. */
+export const LastOperationSchema = z
+  .object({
+    id: z.string(),
+    status: z.string(),
+    planId: z.string().nullable(),
+    errorCode: z.string().nullable(),
+  })
+  .nullable();
 /** `createOperation`'s result. */
 export const OperationCreatedSchema = z.object({ created: z.boolean(), id: z.string(), status: z.string() });
 /** `refreshMeshView`'s result. */

@@ -25,6 +25,7 @@ import type { z } from 'zod';
 import { decide, MeshPolicySchema, type Decision, type MeshPolicy } from '../shared/domain/index.js';
 import {
   ApprovalDecisionSchema,
+  LastOperationSchema,
   OperationReadSchema,
   PendingAppliesSchema,
   type RecordedAnswer,
@@ -318,6 +319,16 @@ export function* meshReconciler(ctx: OrchestrationContext): Step<unknown> {
     yield* idleCycle(ctx, tally, profile, plan, request, trigger);
     ctx.df.continueAsNew(nextCycle(yield* carryOver(null), state.cycles));
     return { cycle: state.cycles };
+  }
+
+  // A plan that is only recorded (blocked by preflight, or record-only) is recorded once: while it stays the same and
+  // the profile's newest operation already records it so, a cycle (each resync) refreshes the view only.
+  if (!request && (decision.kind === 'blocked' || decision.kind === 'recordOnly')) {
+    const recorded = yield* lastOperationRecording(ctx, tally, profile, plan.plan.planId, decision.kind);
+    if (recorded) {
+      status('decided', { decision: decision.kind, recordedBy: recorded });
+      return yield* endCycle(recorded);
+    }
   }
 
   const operationId = request
@@ -793,6 +804,29 @@ function* reject(
     OperationAckSchema,
     tally,
   );
+}
+
+/**
+ * The profile's newest operation when it already records this plan with this outcome (blocked: Failed with
+ * PreflightBlocked; record-only: Recorded), or undefined. Unreadable: undefined (the plan is recorded again).
+ */
+function* lastOperationRecording(
+  ctx: OrchestrationContext,
+  tally: ArmTally,
+  profile: string,
+  planId: string,
+  kind: 'blocked' | 'recordOnly',
+): Step<string | undefined> {
+  let last: z.output<typeof LastOperationSchema>;
+  try {
+    last = yield* callActivity(ctx, Activities.lastOperation, { profile }, LastOperationSchema, tally);
+  } catch {
+    return undefined;
+  }
+  if (!last || last.planId !== planId) return undefined;
+  const same =
+    kind === 'blocked' ? last.status === 'Failed' && last.errorCode === 'PreflightBlocked' : last.status === 'Recorded';
+  return same ? last.id : undefined;
 }
 
 function* failOperation(

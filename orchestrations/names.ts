@@ -18,6 +18,7 @@ export const Activities = {
   updateOperation: 'updateOperation',
   readOperation: 'readOperation',
   listPendingApplies: 'listPendingApplies',
+  lastOperation: 'lastOperation',
   grantNetworkContributor: 'grantNetworkContributor',
   beginClusterReconciles: 'beginClusterReconciles',
   pollClusterReconciles: 'pollClusterReconciles',

@@ -212,6 +212,14 @@ export function createActivities(deps: ActivityDeps): ReadonlyMap<ActivityName, 
       }));
     },
 
+    [Activities.lastOperation]: async (input) => {
+      const { profile } = z.object({ profile: ProfileNameSchema }).parse(input);
+      const [last] = await store.listOperations(profile, { limit: 1 });
+      return last
+        ? { id: last.id, status: last.status, planId: last.planId, errorCode: last.error?.code ?? null }
+        : null;
+    },
+
     [Activities.grantNetworkContributor]: async (input) => {
       const { grants } = z
         .object({ grants: z.array(z.object({ principalId: z.string().min(1), scope: z.string().min(1) })) })

@@ -1,6 +1,7 @@
 /**
  * e. A preflight failure (an overlay cluster, a VNet not peered) blocks the apply: the plan names each problem with
- *    its remediation, the operation is recorded as blocked, and nothing is applied.
+ *    its remediation, the operation is recorded as blocked (once, however many resyncs find it blocked again), and
+ *    nothing is applied.
  * i. Bad input on every route and on the event endpoint answers 4xx with a message that names what is wrong.
  */
 import type { CosmosClient } from '@azure/cosmos';
@@ -45,6 +46,21 @@ afterAll(async () => {
 /** Every apply POST the simulator received, whatever it answered. */
 function applies(): number {
   return e2e.sandbox.sim.control.counters()['clusterMeshProfiles.apply']?.actions ?? 0;
+}
+
+/** Runs the resync timer function now (the host's admin API, master key). */
+async function resync(): Promise<void> {
+  const r = await fetch(`${e2e.sandbox.host.url}/admin/functions/resync`, {
+    method: 'POST',
+    headers: { 'x-functions-key': e2e.sandbox.masterKey, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(r.status, await r.text()).toBe(202);
+}
+
+async function reconcilerCycles(): Promise<number> {
+  const body = obj((await e2e.api('GET', '/meshes/demo')).json);
+  return Number(obj(obj(body.reconciler).status).cycles);
 }
 
 function misconfigured(knob: string): string {
@@ -127,6 +143,23 @@ describe('e. preflight blocks the apply', () => {
     expect(errorRows(lastPlan)).toEqual(errorRows(planShown));
     expect(obj(lastPlan.summary).error).toBe(errorRows(planShown).length);
     expect(obj(obj(op.plan).summary).error).toBe(errorRows(planShown).length);
+  });
+
+  it('records a blocked plan once: while it stays blocked, each resync refreshes the view only', async () => {
+    const blockedOps = async () =>
+      (await store.listOperations('demo', { limit: 100 })).filter(
+        (o) => o.planId === planId && o.error?.code === 'PreflightBlocked',
+      );
+    const [recorded, ...more] = await blockedOps();
+    expect(more).toEqual([]);
+    for (let round = 1; round <= 2; round++) {
+      const before = await reconcilerCycles();
+      await resync();
+      await waitFor(`resync ${round} planned`, async () => ((await reconcilerCycles()) > before ? true : undefined));
+    }
+    expect((await blockedOps()).map((o) => o.id)).toEqual([recorded?.id]);
+    expect(obj((await e2e.api('GET', '/meshes/demo')).json).lastOperationId).toBe(recorded?.id);
+    expect(applies()).toBe(0);
   });
 
   it("an operator's apply of that plan is blocked by preflight too (not taken for nothing to do)", async () => {
