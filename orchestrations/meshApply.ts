@@ -235,7 +235,10 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
     const outcomeEventError = yield* publishOutcomes(ctx, tally, input, status, outcomes, error, {
       trafficChanges: traffic.changes.length,
     });
-    if (outcomeEventError !== undefined) progress.outcomeEventError = outcomeEventError;
+    if (outcomeEventError !== undefined) {
+      progress.outcomeEventError = outcomeEventError;
+      yield* recordOutcomeEventError(ctx, tally, input.operationId, outcomeEventError);
+    }
     setPhase('done');
     return {
       operationId: input.operationId,
@@ -255,7 +258,10 @@ export function* meshApply(ctx: OrchestrationContext): Step<MeshApplyResult> {
       return { operationId: input.operationId, status: 'Failed', error, members: [...outcomes.values()], rounds };
     }
     const outcomeEventError = yield* publishOutcomes(ctx, tally, input, 'Failed', outcomes, error, {});
-    if (outcomeEventError !== undefined) progress.outcomeEventError = outcomeEventError;
+    if (outcomeEventError !== undefined) {
+      progress.outcomeEventError = outcomeEventError;
+      yield* recordOutcomeEventError(ctx, tally, input.operationId, outcomeEventError);
+    }
     setPhase('done');
     return {
       operationId: input.operationId,
@@ -434,6 +440,23 @@ function* publishOutcomes(
     return undefined;
   } catch (e) {
     return messageOf(e);
+  }
+}
+
+/**
+ * Keeps the publish failure on the operation record, where `GET /api/operations/{id}` and the operations list find it
+ * once the durable history is purged. Best effort, like the publish itself: the status is recorded already.
+ */
+function* recordOutcomeEventError(
+  ctx: OrchestrationContext,
+  tally: ArmTally,
+  operationId: string,
+  outcomeEventError: string,
+): Step<void> {
+  try {
+    yield* update(ctx, tally, { id: operationId, outcomeEventError });
+  } catch {
+    // The durable custom status still carries it while the instance's history is kept.
   }
 }
 

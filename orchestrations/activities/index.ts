@@ -92,6 +92,8 @@ const OperationPatchSchema = z.object({
     .object({ reads: z.int().min(0), writes: z.int().min(0), throttled: z.int().min(0), errors: z.int().min(0) })
     .optional(),
   error: ErrorSummarySchema.nullable().optional(),
+  /** Why the outcome events could not be published; null clears it. */
+  outcomeEventError: z.string().nullable().optional(),
   /**
    * Write nothing when an answer is recorded on the operation (an approval wait closing by itself: the timeout, a
    * supersede): the check runs inside the conditional update, so an answer recorded a moment earlier wins, and the
@@ -450,6 +452,8 @@ function applyPatch(current: Operation, patch: z.output<typeof OperationPatchSch
   if (patch.members !== undefined) next.members = patch.members;
   if (patch.armCalls !== undefined) next.armCalls = patch.armCalls;
   if (patch.error !== undefined) next.error = patch.error;
+  if (patch.outcomeEventError === null) delete next.outcomeEventError;
+  else if (patch.outcomeEventError !== undefined) next.outcomeEventError = patch.outcomeEventError;
   return next;
 }
 

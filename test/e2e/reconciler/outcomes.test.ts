@@ -5,7 +5,8 @@
  *  1. the first apply of the two-regions mesh, remediating West: plan.created, member.remediated (West), apply.succeeded;
  *  2. an apply the service refuses (an injected 400 on the apply POST): plan.created, apply.failed;
  *  3. a topic that refuses every event: the apply still succeeds, its record says Succeeded, and the publish failure
- *     is reported on the operation (`outcomeEventError`) instead of turning it Failed.
+ *     is reported on the operation (`outcomeEventError`, kept on the record: shown in the list and after the durable
+ *     history is purged) instead of turning it Failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPolicy } from '../../../local/sandbox/sandbox.js';
@@ -156,7 +157,18 @@ describe('outcome events', () => {
     expect(topic.refused - refusedBefore).toBe(2);
     expect(topic.received.length).toBe(receivedBefore);
     const listed = obj((await e2e.api('GET', '/meshes/demo/operations?limit=5')).json);
-    expect(obj(arr(listed.value).find((o) => obj(o).id === id)).status).toBe('Succeeded');
+    const inList = obj(arr(listed.value).find((o) => obj(o).id === id));
+    expect(inList.status).toBe('Succeeded');
+    // The record keeps the publish error: the list shows it, and so does the operation once its durable history is
+    // purged (the durable status no longer has it then).
+    expect(inList.outcomeEventError).toBe(op.outcomeEventError);
+    const purge = await fetch(`${e2e.sandbox.host.rpcBaseUrl}instances/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
+    expect(purge.status).toBe(200);
+    const purged = await operation(id);
+    expect(purged.runtimeStatus).toBeNull();
+    expect(purged.outcomeEventError).toBe(op.outcomeEventError);
     topic.refuseWith = null;
   });
 });
