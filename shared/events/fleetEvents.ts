@@ -79,6 +79,11 @@ export interface ProfileIntent extends IntentBase {
 
 export type FleetIntent = MemberIntent | ProfileIntent;
 
+/** The resync timer's "look again": like a member event, it can concern every managed mesh. */
+export interface ResyncIntent {
+  readonly kind: 'resync';
+}
+
 export interface IgnoredEvent {
   readonly kind: 'ignored';
   /** Why, in plain words, naming the field (`subject`, `topic`, `data.subscriptionId`, ...). */
@@ -170,14 +175,14 @@ export async function parseFleetEvents(body: unknown, scope: FleetScope): Promis
 
 /**
  * The mesh profiles an intent can affect, given the profiles the app knows (managed meshes). A member change can
- * affect any profile (its labels may now match or stop matching a selector, or it may be in a mesh); a profile
- * change affects that profile only, known or not (a new profile). Names compare case-insensitively; the known
- * spelling is returned. No duplicates; the order of `knownProfiles` is kept.
+ * affect any profile (its labels may now match or stop matching a selector, or it may be in a mesh), and a resync
+ * looks at every one; a profile change affects that profile only, known or not (a new profile). Names compare
+ * case-insensitively; the known spelling is returned. No duplicates; the order of `knownProfiles` is kept.
  */
-export function profilesAffectedBy(intent: FleetIntent, knownProfiles: readonly string[]): string[] {
+export function profilesAffectedBy(intent: FleetIntent | ResyncIntent, knownProfiles: readonly string[]): string[] {
   const unique = new Map<string, string>();
   for (const p of knownProfiles) if (!unique.has(p.toLowerCase())) unique.set(p.toLowerCase(), p);
-  if (intent.kind === 'member') return [...unique.values()];
+  if (intent.kind !== 'profile') return [...unique.values()];
   return [unique.get(intent.profile.toLowerCase()) ?? intent.profile];
 }
 
@@ -190,13 +195,14 @@ export interface ProfileSources {
 }
 
 /**
- * The profiles to signal for an intent. A profile event names its profile (nothing to read). A member event can
- * affect every managed mesh: the fleet's mesh profiles from ARM united with the profiles fleetmesh keeps state for,
- * as the resync timer does. The stored ones alone are not enough: after a fresh deployment nothing is stored yet,
- * and a label change must still reach the reconciler of a profile that exists in ARM. Sorted by name. A failed read
- * throws: the caller fails the delivery so Event Grid sends it again, rather than drop the event.
+ * The profiles to signal for an intent. A profile event names its profile (nothing to read). A member event, and the
+ * resync timer, can affect every managed mesh: the fleet's mesh profiles from ARM united with the profiles fleetmesh
+ * keeps state for (so the event path and the timer signal the same profiles). The stored ones alone are not enough:
+ * after a fresh deployment nothing is stored yet, and a label change must still reach the reconciler of a profile
+ * that exists in ARM; a stored profile gone from ARM is signalled too, and its reconciler records that it is gone.
+ * Sorted by name. A failed read throws: the caller fails the delivery (Event Grid sends it again) or the timer run.
  */
-export async function profilesToSignal(intent: FleetIntent, sources: ProfileSources): Promise<string[]> {
+export async function profilesToSignal(intent: FleetIntent | ResyncIntent, sources: ProfileSources): Promise<string[]> {
   if (intent.kind === 'profile') return profilesAffectedBy(intent, []);
   const [stored, fleet] = await Promise.all([sources.stored(), sources.fleet()]);
   return profilesAffectedBy(

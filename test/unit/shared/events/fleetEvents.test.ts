@@ -497,6 +497,15 @@ describe('profilesToSignal', () => {
     expect(s.reads).toEqual({ stored: 0, fleet: 0 });
   });
 
+  it('a resync reaches the same profiles a member event does: ARM’s and the stored ones, each once, sorted', async () => {
+    const s = sources(['mesh-3', 'Mesh-1'], ['mesh-2', 'mesh-1']);
+    expect(await profilesToSignal({ kind: 'resync' }, s)).toEqual(
+      await profilesToSignal(await intent(egEvent()), sources(['mesh-3', 'Mesh-1'], ['mesh-2', 'mesh-1'])),
+    );
+    expect(await profilesToSignal({ kind: 'resync' }, sources([], ['mesh-2', 'mesh-1']))).toEqual(['mesh-1', 'mesh-2']);
+    expect(s.reads).toEqual({ stored: 1, fleet: 1 });
+  });
+
   it('a failed ARM read fails (the delivery is retried), rather than signalling the stored profiles only', async () => {
     await expect(
       profilesToSignal(await intent(egEvent()), sources(['mesh-1'], new Error('429 TooManyRequests'))),
