@@ -2,7 +2,7 @@
  * Following an operation until it ends (`apply --wait`, `operation --wait`): polls `GET /operations/{id}` and reports
  * what changed — the status, the live phase, each member's outcome, mesh state and current step (`watching`,
  * `diagnose`, `grantNetworkContributor`, `reconcileCluster`), each remediation recorded — above a progress bar of
- * members done out of members to add or remove. On a terminal the bar is drawn in place by cli-progress; otherwise
+ * members done out of the members the apply converges (`convergenceWork`: added, removed, and repaired). On a terminal the bar is drawn in place by cli-progress; otherwise
  * (a pipe, CI) every change is one plain line, so logs stay readable. Everything goes to stderr: stdout is left for the
  * result (`--output json` stays parseable).
  */
@@ -11,6 +11,7 @@ import { path, type ApiClient } from './api.js';
 import { CliError, ExitCode } from './exitCodes.js';
 import type { Output } from './io.js';
 import type { Style } from './render/style.js';
+import { convergenceWork } from '../orchestrations/work.js';
 import {
   fixText,
   OperationPlanSchema,
@@ -46,7 +47,7 @@ export interface ProgressSnapshot {
   readonly remediations: readonly string[];
   /** The fixes made before the apply, as `member: what` (known once the plan is recorded). */
   readonly fixes: readonly string[];
-  /** Members with an Add or Remove to carry out (undefined until the plan is recorded). */
+  /** Members the apply converges: Add and Remove rows, Failed members repaired (undefined until the plan is recorded). */
   readonly total: number | undefined;
   readonly done: number;
 }
@@ -68,9 +69,20 @@ export function progressOf(op: Operation): ProgressSnapshot {
     byMember.set(p.member, { member: p.member, outcome: p.outcome, meshState: p.meshState, step: p.step });
   }
   const plan = OperationPlanSchema.safeParse(op.plan);
-  const work = plan.success ? plan.data.rows.filter((r) => r.action === 'Add' || r.action === 'Remove') : [];
+  // The members the apply converges, as meshApply derives them: Add and Remove rows, and the Failed members a repair
+  // brings back to Connected.
+  const work = plan.success
+    ? convergenceWork(
+        plan.data.rows.map((r) => ({
+          name: r.name,
+          action: r.action,
+          meshState: typeof r.meshState === 'string' ? r.meshState : null,
+          clusterResourceId: typeof r.clusterResourceId === 'string' ? r.clusterResourceId : '',
+        })),
+      )
+    : [];
   const members = [...byMember.values()].sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
-  const workNames = new Set(work.map((r) => r.name));
+  const workNames = new Set(work.map((w) => w.member));
   const done = members.filter(
     (m) => DONE_OUTCOMES.has(m.outcome.toLowerCase()) && (workNames.size === 0 || workNames.has(m.member)),
   ).length;

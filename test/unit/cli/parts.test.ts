@@ -256,6 +256,28 @@ describe('progress', () => {
     ]);
   });
 
+  it('counts a repair: the Failed members the apply brings back to Connected are its work', () => {
+    const snap = progressOf(
+      op({
+        status: 'Running',
+        livePhase: 'converging',
+        members: [],
+        plan: {
+          rows: [
+            { name: 'a', action: 'None', meshState: 'Connected', clusterResourceId: '/c/a' },
+            { name: 'b', action: 'None', meshState: 'Failed', clusterResourceId: '/c/b' },
+            { name: 'c', action: 'None', meshState: 'Failed', clusterResourceId: '/c/c' },
+          ],
+        },
+        progress: [
+          { member: 'b', outcome: 'connected', meshState: 'Connected' },
+          { member: 'c', outcome: 'converging', meshState: 'Failed', step: 'grantNetworkContributor' },
+        ],
+      }),
+    );
+    expect(snap).toMatchObject({ total: 2, done: 1 });
+  });
+
   it('counts the members a convergence batch reports finished', () => {
     const snap = progressOf(
       op({
