@@ -902,10 +902,16 @@ export class DurableEngine {
     if (record.history.length > peak) this.#peakHistory.set(record.instanceId, record.history.length);
   }
 
+  /**
+   * Ends the execution with ContinueAsNew and starts the next one, as the Durable Functions extension does for an
+   * out-of-process orchestrator: its shim calls `ContinueAsNew(input)` with `preserveUnprocessedEvents` false, so the
+   * external events this execution received and no wait consumed (`unconsumed`) are discarded, and a warning names
+   * them. Events raised after this episode is recorded are in the inbox of the new execution, and reach it.
+   */
   #continueAsNew(
     record: InstanceRecord,
     continued: { inputJson: string | null; eventId: number },
-    carried: HistoryEvent[],
+    unconsumed: readonly HistoryEvent[],
     now: string,
   ): void {
     const inputJson = continued.inputJson;
@@ -938,7 +944,6 @@ export class DurableEngine {
           ...(record.parent ? { parentInstanceId: record.parent.instanceId } : {}),
         }),
       },
-      ...carried.map((event) => ({ event: { ...event, IsPlayed: false } })),
     ];
     record.lastUpdatedTime = now;
     this.logger.info('orchestration continued as new', {
@@ -949,5 +954,18 @@ export class DurableEngine {
       newExecutionId: executionId,
       inputBytes: inputJson === null ? 0 : Buffer.byteLength(inputJson),
     });
+    if (unconsumed.length > 0) {
+      this.logger.warn('continueAsNew discarded unconsumed external events', {
+        instanceId: record.instanceId,
+        orchestration: record.name,
+        executionId: ended.executionId,
+        discarded: unconsumed.length,
+        eventNames: unconsumed.map((e) => e.Name ?? ''),
+        hint:
+          'as in Azure: events an execution received and did not wait for are dropped when it continues as new ' +
+          '(the extension does not preserve unprocessed events for JavaScript orchestrators); keep what must not ' +
+          'be lost outside the orchestration and treat events as wake-ups',
+      });
+    }
   }
 }

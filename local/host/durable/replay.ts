@@ -33,7 +33,10 @@ export interface ReplayOutcome {
   newWork: NewWork[];
   /** The orchestrator continued as new: the new input, and the id its action took (the ContinueAsNew event's). */
   continueAsNew: { inputJson: string | null; eventId: number } | undefined;
-  /** EventRaised events no waiter took (carried over to the next execution on continueAsNew). */
+  /**
+   * EventRaised events no waiter took, including those raised after the orchestrator continued as new in the same
+   * episode (the engine discards them on continueAsNew, as the extension does, and names them in a warning).
+   */
   unconsumedEvents: HistoryEvent[];
   /**
    * Retries that stopped because their `retryTimeoutInMilliseconds` had elapsed when an attempt failed, with the
@@ -338,7 +341,7 @@ class ReplaySimulator {
     const name = event.Name ?? '';
     const waiters = this.openEvents.get(name);
     // After the orchestrator continued as new, no code of this execution runs again: an event raised now (even for a
-    // wait it left open) was seen by nobody and belongs to the next execution.
+    // wait it left open) was seen by nobody. It is reported as unconsumed (and discarded with the execution).
     if (!this.stopped && waiters && waiters.length > 0) {
       const leaf = waiters.pop();
       if (waiters.length === 0) this.openEvents.delete(name);

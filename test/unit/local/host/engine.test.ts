@@ -128,6 +128,22 @@ const orchestrators: Record<string, (trigger: unknown, context: unknown) => Prom
     const after: unknown = yield context.df.callActivity('double', 21);
     return { timerWon: winner === timer, after };
   }),
+  /**
+   * Round 0 waits for `go` and continues as new; round 1 waits for whichever of `noise` and `go` comes first: with the
+   * Azure behaviour, nothing round 0 received and left unconsumed reaches it.
+   */
+  drops: createOrchestrator(function* (context) {
+    const { round } = context.df.getInput<{ round: number }>();
+    if (round === 0) {
+      yield context.df.waitForExternalEvent('go');
+      context.df.continueAsNew({ round: 1 });
+      return undefined;
+    }
+    const noise = context.df.waitForExternalEvent('noise');
+    const go = context.df.waitForExternalEvent('go');
+    const winner: unknown = yield context.df.Task.any([noise, go]);
+    return winner === noise ? `noise ${String(noise.result)}` : `go ${String(go.result)}`;
+  }),
   sumDoubled: createOrchestrator(function* (context) {
     const values = context.df.getInput<number[]>();
     const doubled = (yield context.df.Task.all(values.map((v) => context.df.callActivity('double', v)))) as number[];
@@ -322,6 +338,59 @@ describe('durable engine with the real durable-functions executor', () => {
         executionId: previous?.executionId,
         newExecutionId: current?.executionId,
         historyEvents: ended.length,
+      }),
+    ]);
+  });
+
+  it('discards the events an execution left unconsumed when it continues as new, as Azure does, and says so', async () => {
+    const lines: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let episodes = 0;
+    const engine = new DurableEngine({
+      store: new MemoryStore(),
+      logger: createLogger({ sink: (_level, line) => lines.push(line) }),
+      orchestrators: new Set(Object.keys(orchestrators)),
+      activities: new Set(['double', 'flaky']),
+      maxConcurrentActivities: 4,
+      maxConcurrentOrchestrations: 2,
+      async runOrchestrator(name, payload) {
+        // The first episode is held until the events below are raised, so they reach round 0 in one batch.
+        if (episodes++ === 0) await gate;
+        return runOrchestrator(name, payload);
+      },
+      runActivity,
+    });
+    await engine.start();
+    await engine.startNew('drops', 'drops-1', JSON.stringify({ round: 0 }));
+    const raised = [
+      engine.raiseEvent('drops-1', 'noise', '"early"'),
+      engine.raiseEvent('drops-1', 'go', '1'),
+      engine.raiseEvent('drops-1', 'go', '"extra"'),
+    ];
+    release();
+    await Promise.all(raised);
+    // Round 0 took the first `go` and continued as new: `noise` and the second `go` went with it.
+    for (let i = 0; i < 400 && engine.historyStats()[0]?.continuedAsNew !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(engine.historyStats()[0]?.continuedAsNew).toBe(1);
+    // An event raised after the episode that continued as new was recorded reaches the new execution.
+    await engine.raiseEvent('drops-1', 'go', '2');
+    expect(await completion(engine, 'drops-1')).toEqual({ status: 'Completed', output: 'go 2' });
+    await engine.stop();
+    const warnings = lines
+      .filter((l) => l.includes('continueAsNew discarded unconsumed external events'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        instanceId: 'drops-1',
+        orchestration: 'drops',
+        discarded: 2,
+        eventNames: ['noise', 'go'],
       }),
     ]);
   });

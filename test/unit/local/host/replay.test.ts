@@ -209,9 +209,11 @@ describe('replay of orchestrator actions against history', () => {
     expect(out.unconsumedEvents.map((e) => e.Input)).toEqual(['2']);
   });
 
-  it('carries over an event raised after the orchestrator continued as new, even for a wait it left open', () => {
+  it('reports an event raised after the orchestrator continued as new as unconsumed, even for a wait it left open', () => {
     // Task.any([a, wait 'go']) won by 'a'; then activity 'b'; its completion and a 'go' arrive in one episode: the
-    // orchestrator continued as new on b's result without seeing 'go', so 'go' belongs to the next execution.
+    // orchestrator continued as new on b's result without seeing 'go'. It was delivered to this execution and nobody
+    // took it: unconsumed, which the engine discards at continueAsNew (as the extension does: no
+    // preserveUnprocessedEvents for out-of-process orchestrators) and names in a warning.
     const events = [
       ...started,
       scheduled(0, 'a'),
