@@ -13,19 +13,33 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { fleetScopeFromSettings } from '../shared/events/fleetEvents.js';
 import { handleFleetEvent } from '../shared/events/intake.js';
+import { cachedProfileList } from '../shared/events/profileList.js';
 import { ensureError } from '../shared/errors.js';
 import { getRoot } from '../shared/runtime/root.js';
 import { signalReconciler } from './lib/reconciler.js';
 
+/** The fleet's mesh profiles from ARM, shared by the events of a burst (one read per cache period per instance). */
+let fleetProfiles: (() => Promise<readonly string[]>) | undefined;
+function fleetProfileList(): () => Promise<readonly string[]> {
+  if (!fleetProfiles) {
+    const { settings, gateways } = getRoot();
+    fleetProfiles = cachedProfileList(
+      async () => (await gateways.fleet.listMeshProfiles()).map((p) => p.name),
+      settings.profileListCacheSeconds * 1000,
+    );
+  }
+  return fleetProfiles;
+}
+
 df.app.client.eventGrid('fleetEvents', {
   handler: async (event: unknown, client: df.DurableClient, context: InvocationContext) => {
-    const { settings, store, gateways, logger } = getRoot();
+    const { settings, store, logger } = getRoot();
     const log = logger.child({ invocationId: context.invocationId });
     try {
       await handleFleetEvent(event, {
         scope: fleetScopeFromSettings(settings),
         store,
-        fleetProfiles: async () => (await gateways.fleet.listMeshProfiles()).map((p) => p.name),
+        fleetProfiles: fleetProfileList(),
         signal: (profile, signal) => signalReconciler(client, profile, signal, log),
         logger: log,
       });

@@ -58,6 +58,7 @@ var settingValues = {
   FLEETMESH_RESYNC_ON_STARTUP: 'false'
   FLEETMESH_OUTCOME_TOPIC_ENDPOINT: outcomeTopicEndpoint
   FLEETMESH_EVENT_DEDUP_TTL_SECONDS: string(eventDedupTtlSeconds)
+  FLEETMESH_PROFILE_LIST_CACHE_SECONDS: '60'
   FLEETMESH_LOG_LEVEL: 'info'
   AzureWebJobsStorage__blobServiceUri: storageEndpoints.blob
   AzureWebJobsStorage__queueServiceUri: storageEndpoints.queue

@@ -68,6 +68,11 @@ export const SETTINGS = {
     description: 'Event Grid topic endpoint for outcome CloudEvents; unset = no outcome events.',
   },
   FLEETMESH_EVENT_DEDUP_TTL_SECONDS: { required: false, description: 'How long processed event ids are remembered.' },
+  FLEETMESH_PROFILE_LIST_CACHE_SECONDS: {
+    required: false,
+    description:
+      "How long fleetEvents reuses the fleet's mesh profile list read from ARM (default 60; 0 reads it for every event).",
+  },
   FLEETMESH_LOG_LEVEL: { required: false, description: 'Lowest level logged: debug, info (default), warn or error.' },
 } as const;
 
@@ -98,6 +103,7 @@ const Schema = z.object({
   FLEETMESH_RESYNC_ON_STARTUP: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   FLEETMESH_OUTCOME_TOPIC_ENDPOINT: httpsUrl.optional(),
   FLEETMESH_EVENT_DEDUP_TTL_SECONDS: z.coerce.number().int().min(60).max(604800).default(86400),
+  FLEETMESH_PROFILE_LIST_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   FLEETMESH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -123,6 +129,7 @@ export interface Settings {
   readonly resyncOnStartup: boolean;
   readonly outcomeTopicEndpoint: string | undefined;
   readonly eventDedupTtlSeconds: number;
+  readonly profileListCacheSeconds: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -172,6 +179,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>> =
     resyncOnStartup: s.FLEETMESH_RESYNC_ON_STARTUP === 'true',
     outcomeTopicEndpoint: s.FLEETMESH_OUTCOME_TOPIC_ENDPOINT,
     eventDedupTtlSeconds: s.FLEETMESH_EVENT_DEDUP_TTL_SECONDS,
+    profileListCacheSeconds: s.FLEETMESH_PROFILE_LIST_CACHE_SECONDS,
     logLevel: s.FLEETMESH_LOG_LEVEL,
   };
   return deepFreeze(settings);

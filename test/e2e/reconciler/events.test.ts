@@ -39,7 +39,7 @@ function applies(): number {
   return e2e.sandbox.sim.control.counters()['clusterMeshProfiles.apply']?.actions ?? 0;
 }
 
-/** Lists of the fleet's mesh profiles: fleetEvents makes one for each member event it acts on. */
+/** Lists of the fleet's mesh profiles: fleetEvents makes one for each member event it acts on (no cache here). */
 function profileLists(): number {
   return e2e.sandbox.sim.control.counters()['clusterMeshProfiles.list']?.reads ?? 0;
 }
@@ -105,8 +105,9 @@ describe('events', () => {
         debounceSeconds: 3,
         convergence: { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, memberTimeoutMinutes: 5 },
       },
-      // A TimeSpan of 100 days: the resync runs on start-up, then never again during the test.
-      appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00' },
+      // A TimeSpan of 100 days: the resync runs on start-up, then never again during the test. The fleet's profile
+      // list is read for every member event (no reuse across events), so its reads show which deliveries were acted on.
+      appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00', FLEETMESH_PROFILE_LIST_CACHE_SECONDS: '0' },
     });
     const { cosmos } = e2e.sandbox;
     cosmosClient = createCosmosClient(

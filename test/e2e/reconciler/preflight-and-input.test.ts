@@ -27,8 +27,8 @@ beforeAll(async () => {
       convergence: { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1 },
     },
     // The resync runs on start-up (the first, blocked plan), then not again: the ARM calls counted below are the
-    // event function's own.
-    appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00' },
+    // event function's own, one profile list per member event acted on (no reuse across events here).
+    appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00', FLEETMESH_PROFILE_LIST_CACHE_SECONDS: '0' },
   });
   const { cosmos } = e2e.sandbox;
   cosmosClient = createCosmosClient(

@@ -199,6 +199,7 @@ describe('infra/app/api.bicep', () => {
       FLEETMESH_RESYNC_ON_STARTUP: 'false',
       FLEETMESH_OUTCOME_TOPIC_ENDPOINT: '',
       FLEETMESH_EVENT_DEDUP_TTL_SECONDS: '86400',
+      FLEETMESH_PROFILE_LIST_CACHE_SECONDS: '60',
       FLEETMESH_LOG_LEVEL: 'info',
     };
     expect(Object.keys(env).sort()).toEqual([...spec.application].sort());
@@ -206,6 +207,7 @@ describe('infra/app/api.bicep', () => {
       'FLEETMESH_ARM_AUTH',
       'FLEETMESH_COSMOS_AUTH',
       'FLEETMESH_RESYNC_ON_STARTUP',
+      'FLEETMESH_PROFILE_LIST_CACHE_SECONDS',
       'FLEETMESH_LOG_LEVEL',
     ]) {
       expect(api.source).toContain(`${literal}: '${env[literal] ?? ''}'`);
