@@ -4,7 +4,8 @@
  * fails with PlanMismatch if it changes before the apply starts. The apply is queued on the profile's reconciler (the
  * single writer of the profile) and runs as the durable instance named by the operation id: 202 with the operation's
  * status URL (`Location` and `statusUrl`, this app's `GET /api/operations/{id}`). The operation record (status Pending)
- * holds the request; the signal to the reconciler is a wake-up, and the reconciler also finds Pending applies itself.
+ * holds the request; the signal to the reconciler is a wake-up, and the reconciler also finds Pending applies itself,
+ * so a signal that fails still answers 202 (with a `message`): the apply waits for the reconciler's next cycle.
  *
  * No durable management URL is returned: each carries the durabletask extension's system key in `code=`, which works
  * on every instance of the task hub (raise `ApprovalDecision` on a reconciler past the approve route's authorisation
@@ -19,7 +20,7 @@ import { computeMeshPlan } from '../shared/services/planner.js';
 import { updateView } from '../shared/services/meshView.js';
 import { operationId } from '../shared/state/documents.js';
 import { getRoot } from '../shared/runtime/root.js';
-import { signalReconciler } from './lib/reconciler.js';
+import { wakeReconciler } from './lib/reconciler.js';
 import { authorize, body, guarded, params, ProfileParams, problem } from './lib/http.js';
 
 const ApplyBody = z.strictObject({
@@ -76,13 +77,25 @@ df.app.client.http('applyMesh', {
         request: asked,
       });
       await updateView(store, fleet, { profile, lastOperationId: id });
-      await signalReconciler(client, profile, { kind: 'apply', operationId: id, ...asked }, logger);
+      // From here the apply is accepted: the Pending record is carried out even when the wake-up fails (the durable
+      // backend briefly unreachable), at the reconciler's next cycle at the latest (the resync timer starts one). A
+      // 5xx now would invite a retry, and with it a second apply.
+      const wake = await wakeReconciler(client, profile, { kind: 'apply', operationId: id, ...asked }, logger);
       logger.info('apply requested', { mesh: profile, operationId: id, planId: planId ?? null, requestedBy: who.name });
       const statusUrl = new URL(`/api/operations/${encodeURIComponent(id)}`, request.url).toString();
       return {
         status: 202,
         headers: { Location: statusUrl, 'Retry-After': '5' },
-        jsonBody: { operationId: id, status: 'Pending', statusUrl },
+        jsonBody: {
+          operationId: id,
+          status: 'Pending',
+          statusUrl,
+          ...(wake.woken
+            ? {}
+            : {
+                message: `accepted, but the mesh's reconciler could not be woken now (${wake.reason}): it takes the operation up at its next cycle (the resync timer starts one within its schedule)`,
+              }),
+        },
       };
     },
   ),

@@ -6,6 +6,7 @@
 import { OrchestrationRuntimeStatus, type DurableClient } from 'durable-functions';
 import type { ReconcileSignal } from '../../orchestrations/contracts.js';
 import { Events, Orchestrations, reconcilerInstanceId } from '../../orchestrations/names.js';
+import { ensureError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 
 const RUNNING: ReadonlySet<OrchestrationRuntimeStatus> = new Set([
@@ -35,6 +36,26 @@ export async function signalReconciler(
   await client.raiseEvent(instanceId, Events.reconcile, signal);
   logger.info('reconciler signalled', { mesh: profile, signal: signal.kind });
   return 'signalled';
+}
+
+/**
+ * `signalReconciler` for work already recorded in Cosmos DB (an operator's Pending apply), which the reconciler finds
+ * by itself at its next cycle: a failed wake-up is logged and its reason returned instead of thrown.
+ */
+export async function wakeReconciler(
+  client: DurableClient,
+  profile: string,
+  signal: ReconcileSignal,
+  logger: Logger,
+): Promise<{ readonly woken: true } | { readonly woken: false; readonly reason: string }> {
+  try {
+    await signalReconciler(client, profile, signal, logger);
+    return { woken: true };
+  } catch (e) {
+    const error = ensureError(e);
+    logger.warn('reconciler not signalled; the recorded work waits for its next cycle', { mesh: profile, error });
+    return { woken: false, reason: error.message };
+  }
 }
 
 async function isRunning(client: DurableClient, instanceId: string): Promise<boolean> {
