@@ -8,15 +8,21 @@
  *     (here: a resync) and carried out: Succeeded;
  *  2. an approval recorded on an operation waiting for approval, whose ApprovalDecision event is never raised, is
  *     carried out when the approval deadline fires, instead of the operation being rejected with an approval on record;
- *  3. the same at the wait's next wake-up (a signal's Traffic Manager repair), long before the deadline.
+ *  3. the same at the wait's next wake-up (a signal's Traffic Manager repair), long before the deadline;
+ *  4. an approval recorded between two executions of the reconciler (the one that continued as new carrying the wait
+ *     and the next), its event lost with the first, is read as soon as the next execution resumes the wait, with no
+ *     signal, repair or deadline to wake it.
  */
 import type { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPolicy } from '../../../local/sandbox/sandbox.js';
+import type { ReconcilerInput } from '../../../orchestrations/contracts.js';
+import { Orchestrations, reconcilerInstanceId } from '../../../orchestrations/names.js';
 import { createCosmosClient } from '../../../shared/state/client.js';
 import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
 import { operationId } from '../../../shared/state/documents.js';
 import type { StateStore } from '../../../shared/state/store.js';
+import { instance } from '../support/durable.js';
 import { arr, obj, startE2E, waitFor, type E2E } from '../support/harness.js';
 
 const FLEET_API = '2026-03-02-preview';
@@ -89,6 +95,32 @@ async function putPolicy(changes: Record<string, unknown>): Promise<void> {
   const current = obj(obj((await e2e.api('GET', '/meshes/demo')).json).policy);
   const r = await e2e.api('PUT', '/meshes/demo/policy', { ...current, ...changes });
   expect(r.status, r.text).toBe(200);
+}
+
+/** Terminates an instance through the host's durable API and waits until it has stopped. */
+async function terminate(instanceId: string, reason: string): Promise<void> {
+  const rpc = e2e.sandbox.host.rpcBaseUrl;
+  const r = await fetch(
+    `${rpc}instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`,
+    {
+      method: 'POST',
+    },
+  );
+  expect(r.status, await r.text()).toBe(202);
+  await waitFor(`${instanceId} terminated`, async () =>
+    (await instance(e2e.sandbox, instanceId))?.runtimeStatus === 'Terminated' ? true : undefined,
+  );
+}
+
+/** Starts `name` as `instanceId` with `input` through the host's durable API (what the durable client calls). */
+async function start(name: string, instanceId: string, input: unknown): Promise<void> {
+  const rpc = e2e.sandbox.host.rpcBaseUrl;
+  const r = await fetch(`${rpc}orchestrators/${encodeURIComponent(name)}/${encodeURIComponent(instanceId)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  expect(r.status, await r.text()).toBe(202);
 }
 
 /** The next operation waiting for approval (one that is not `previous`). */
@@ -178,5 +210,44 @@ describe('recovery from Cosmos DB when a durable event is lost', () => {
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     expect(arr(op.approvals).map((a) => [obj(a).by, obj(a).decision])).toEqual([['carol', 'approve']]);
     expect((await meshStates())['member-central'] ?? null).toBeNull();
+  });
+  it('4. an approval recorded between two executions, its event lost, is read as soon as the next execution resumes the wait', async () => {
+    const previous = await lastOperationId();
+    // Test 3 left the policy at `approve` with a 1 h timeout and member-central out of the mesh: adding it back waits.
+    await label('member-central', { mesh: 'demo', region: 'central' });
+    const waiting = await awaitingApproval(previous);
+    const id = String(waiting.id);
+    expect(typeof waiting.planId).toBe('string');
+    const reconciler = reconcilerInstanceId('demo');
+    // The execution holding the wait ends, as one that continues as new does; the answer is recorded while none runs
+    // (POST /approve's record, its ApprovalDecision event dropped with that execution).
+    await terminate(reconciler, 'ends as a continue-as-new would');
+    await store.recordApproval(id, { by: 'dave', at: new Date().toISOString(), decision: 'approve' });
+    // The next execution, with what the previous one carries over (ReconcilerInput): the same wait, deadline an hour
+    // away, no Traffic Manager repair pending. Nothing else is sent to it: no signal, no event.
+    const carried: ReconcilerInput = {
+      profile: 'demo',
+      awaiting: {
+        operationId: id,
+        planId: String(waiting.planId),
+        memberSelector: null,
+        trigger: 'event',
+        profileId: e2e.fleetPath('/clusterMeshProfiles/demo'),
+        until: new Date(Date.now() + 3_600_000).toISOString(),
+        hours: 1,
+        repairDue: null,
+      },
+    };
+    await start(Orchestrations.meshReconciler, reconciler, carried);
+
+    // Only the record can end this wait within the minute: the deadline is an hour away and nothing wakes it.
+    const op = await finished(id, 60_000);
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    expect(arr(op.approvals).map((a) => [obj(a).by, obj(a).decision])).toEqual([['dave', 'approve']]);
+    expect((await meshStates())['member-central']).toBe('Connected');
+    // The resumed execution goes on as the reconciler: back to idle after the apply.
+    await waitFor('the reconciler idle again', async () =>
+      (await instance(e2e.sandbox, reconciler))?.customStatus?.phase === 'idle' ? true : undefined,
+    );
   });
 });
