@@ -10,7 +10,7 @@
  * | GET /_sim/calls?since=N, DELETE /_sim/calls | call log |
  * | GET, DELETE /_sim/counters | counters per operation |
  * | GET /_sim/time, PUT /_sim/time `{factor}`, POST /_sim/time/advance `{ms}` | simulated clock |
- * | PUT /_sim/throttling `{enabled?, reads?, writes?, deletes?}` | throttling |
+ * | PUT /_sim/throttling `{enabled?, trafficManager?, reads?, writes?, deletes?}` | throttling |
  * | PUT /_sim/roleEnforcement `{enabled}` | role enforcement |
  * | GET, PATCH /_sim/settings | any setting (deep merge) |
  * | PUT /_sim/health `{resourceId or target, health}` | simulated health (Traffic Manager monitor status) |
@@ -33,6 +33,7 @@ const EnabledBody = z.object({ enabled: z.boolean() }).strict();
 const ThrottlingBody = z
   .object({
     enabled: z.boolean().optional(),
+    trafficManager: z.boolean().optional(),
     reads: z.object({ size: z.int().min(1), refillPerSecond: z.number().min(0) }).optional(),
     writes: z.object({ size: z.int().min(1), refillPerSecond: z.number().min(0) }).optional(),
     deletes: z.object({ size: z.int().min(1), refillPerSecond: z.number().min(0) }).optional(),

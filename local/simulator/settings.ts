@@ -40,6 +40,7 @@ const bucket = z
 export const ThrottlingSchema = z
   .object({
     enabled: z.boolean().default(DEFAULT_THROTTLING.enabled),
+    trafficManager: z.boolean().default(DEFAULT_THROTTLING.trafficManager),
     reads: bucket.default(DEFAULT_THROTTLING.reads),
     writes: bucket.default(DEFAULT_THROTTLING.writes),
     deletes: bucket.default(DEFAULT_THROTTLING.deletes),

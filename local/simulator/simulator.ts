@@ -46,7 +46,15 @@ import { builtInScenario } from './scenario/builtins.js';
 import { loadScenario } from './scenario/load.js';
 import { parseScenario, ScenarioError, type ScenarioInput } from './scenario/schema.js';
 import { SettingsSchema, type Settings, type SettingsInput } from './settings.js';
-import { Throttler, type BucketKind, type ThrottlingSettings } from './throttle.js';
+import {
+  SlidingWindowThrottler,
+  Throttler,
+  TRAFFIC_MANAGER_LIMITS_PER_MINUTE,
+  TRAFFIC_MANAGER_WINDOW_SECONDS,
+  trafficManagerGroupOf,
+  type BucketKind,
+  type ThrottlingSettings,
+} from './throttle.js';
 import { key, type Health, type Principal, type World } from './world.js';
 
 export interface SimulatorOptions {
@@ -253,6 +261,7 @@ class Simulator {
   private readonly events: EventHub;
   private readonly router = new Router();
   private readonly throttler: Throttler;
+  private readonly trafficThrottler = new SlidingWindowThrottler();
   private readonly faults: FaultInjector;
   private readonly callLog = new CallLog();
   private readonly ctx: SimContext;
@@ -373,6 +382,7 @@ class Simulator {
       if (p.token !== undefined) this.tokenIndex.set(p.token, p.objectId);
     this.operations.clear();
     this.throttler.reset();
+    this.trafficThrottler.reset();
     this.events.clearSubscriptions();
     for (const sub of loaded.eventSubscriptions) this.events.addSubscription(sub);
     for (const profile of loaded.profilesToApply) startApply(this.ctx, profile, undefined, { immediate: true });
@@ -398,6 +408,7 @@ class Simulator {
     const seedChanged = settings.seed !== this.settingsValue.seed;
     this.settingsValue = settings;
     this.throttler.configure(settings.throttling);
+    this.trafficThrottler.reset();
     if (seedChanged) this.random.reseed(settings.seed);
     if (settings.timeFactor !== this.clock.factor) this.clock.setFactor(settings.timeFactor);
   }
@@ -539,6 +550,30 @@ class Simulator {
           { ...rateHeaders, 'retry-after': String(throttle.retryAfterSeconds) },
         );
         return;
+      }
+      // Traffic Manager's own limits, per subscription whoever calls (after ARM's: ARM counted the call already).
+      const trafficGroup = trafficManagerGroupOf(route.operation);
+      const throttling = this.settingsValue.throttling;
+      if (trafficGroup !== undefined && throttling.enabled && throttling.trafficManager) {
+        const perMinute = TRAFFIC_MANAGER_LIMITS_PER_MINUTE[trafficGroup];
+        const windowSeconds = TRAFFIC_MANAGER_WINDOW_SECONDS;
+        const tm = this.trafficThrottler.take(
+          `${this.worldValue.subscriptionId.toLowerCase()}|${trafficGroup}`,
+          Math.round((perMinute * windowSeconds) / 60),
+          windowSeconds * 1000,
+        );
+        if (!tm.allowed) {
+          note = 'throttled';
+          fail(
+            new ArmError(
+              429,
+              'TooManyRequests',
+              `Traffic Manager throttled the request: more than ${perMinute} ${trafficGroup} operations per minute for subscription '${this.worldValue.subscriptionId}' (counted over ${windowSeconds} s). Retry after ${tm.retryAfterSeconds} seconds.`,
+            ),
+            { ...rateHeaders, 'retry-after': String(tm.retryAfterSeconds) },
+          );
+          return;
+        }
       }
       // Faults.
       const isWrite = kind !== 'read';

@@ -14,6 +14,8 @@ export interface BucketLimit {
 
 export interface ThrottlingSettings {
   readonly enabled: boolean;
+  /** Traffic Manager's own per-subscription limits on top of ARM's (TRAFFIC_MANAGER_LIMITS_PER_MINUTE). */
+  readonly trafficManager: boolean;
   readonly reads: BucketLimit;
   readonly writes: BucketLimit;
   readonly deletes: BucketLimit;
@@ -21,6 +23,7 @@ export interface ThrottlingSettings {
 
 export const DEFAULT_THROTTLING: ThrottlingSettings = {
   enabled: true,
+  trafficManager: true,
   reads: { size: 250, refillPerSecond: 25 },
   writes: { size: 200, refillPerSecond: 10 },
   deletes: { size: 200, refillPerSecond: 10 },
@@ -80,5 +83,73 @@ export class Throttler {
     const missing = 1 - bucket.tokens;
     const retryAfterSeconds = limit.refillPerSecond > 0 ? Math.max(1, Math.ceil(missing / limit.refillPerSecond)) : 60;
     return { allowed: false, remaining: 0, retryAfterSeconds };
+  }
+}
+
+/**
+ * Traffic Manager's own control-plane throttle, applied after ARM's (MicrosoftDocs azure-docs
+ * `includes/traffic-manager-limits.md`, "Default throttling limits", 2025-05-05): per subscription (every principal
+ * counted together), per operation, limits given per minute and "typically" enforced over a 20-second interval, 429
+ * with `retry-after` when exceeded. Modelled as a sliding 20 s window holding a third of the per-minute limit.
+ */
+export const TRAFFIC_MANAGER_LIMITS_PER_MINUTE = {
+  profileWrites: 600,
+  profileReads: 450,
+  profileDeletes: 150,
+  endpointWrites: 300,
+  endpointReads: 1500,
+} as const;
+export type TrafficManagerGroup = keyof typeof TRAFFIC_MANAGER_LIMITS_PER_MINUTE;
+export const TRAFFIC_MANAGER_WINDOW_SECONDS = 20;
+
+/** The throttling group of a simulator operation id, or undefined when Traffic Manager does not throttle it. */
+export function trafficManagerGroupOf(operation: string): TrafficManagerGroup | undefined {
+  switch (operation) {
+    case 'trafficManagerProfiles.createOrUpdate':
+    case 'trafficManagerProfiles.update':
+      return 'profileWrites';
+    case 'trafficManagerProfiles.get':
+    case 'trafficManagerProfiles.list':
+      return 'profileReads';
+    case 'trafficManagerProfiles.delete':
+      return 'profileDeletes';
+    case 'trafficManagerEndpoints.createOrUpdate':
+    case 'trafficManagerEndpoints.update':
+    case 'trafficManagerEndpoints.delete':
+      return 'endpointWrites';
+    case 'trafficManagerEndpoints.get':
+      return 'endpointReads';
+    default:
+      return undefined;
+  }
+}
+
+export type WindowDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/** Sliding-window counters per key over wall time: at most `limit` calls within any `windowMs`. */
+export class SlidingWindowThrottler {
+  private readonly calls = new Map<string, number[]>();
+  private readonly wallNow: () => number;
+
+  constructor(wallNow: () => number = Date.now) {
+    this.wallNow = wallNow;
+  }
+
+  reset(): void {
+    this.calls.clear();
+  }
+
+  take(key: string, limit: number, windowMs: number): WindowDecision {
+    const now = this.wallNow();
+    const kept = (this.calls.get(key) ?? []).filter((t) => t > now - windowMs);
+    if (kept.length >= limit) {
+      this.calls.set(key, kept);
+      const oldest = kept[0] ?? now;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)) };
+    }
+    kept.push(now);
+    this.calls.set(key, kept);
+    return { allowed: true };
   }
 }

@@ -16,7 +16,7 @@ import { createClusterGateway } from './clusters.js';
 import { createFleetGateway } from './fleet.js';
 import type { Gateways } from './gateways.js';
 import { createNetworkGateway } from './network.js';
-import { sharedPacer } from './pacing.js';
+import { sharedPacer, sharedProviderGates } from './pacing.js';
 import { armCallPolicy, armScope, pipelineOptions, staticTokenCredential, type ArmConnection } from './pipeline.js';
 import { createRuntime } from './runtime.js';
 import { createTrafficGateway } from './traffic.js';
@@ -71,7 +71,7 @@ export function createGateways(settings: Settings, options: CreateGatewaysOption
     credential: options.credential ?? credentialFor(settings),
     scope: armScope(settings.arm.endpoint),
     ca: readCa(settings.arm.caFile),
-    policy: armCallPolicy(recorder, pacer, logger),
+    policy: armCallPolicy(recorder, pacer, logger, sharedProviderGates(settings.arm.endpoint)),
   };
   const runtime = createRuntime({
     connection,

@@ -230,3 +230,146 @@ export function sharedPacer(endpoint: string, maxConcurrentWrites: number): Requ
   shared.set(key, pacer);
   return pacer;
 }
+
+/**
+ * Traffic Manager's own control-plane limits, on top of ARM's (MicrosoftDocs azure-docs
+ * `includes/traffic-manager-limits.md`, "Default throttling limits"): per subscription, whoever calls, given per
+ * minute and "typically" enforced over a 20-second interval, 429 with `retry-after` past them. 200 endpoint writes
+ * (a profile's maximum) fit ARM's write bucket at once but not Traffic Manager's 300 a minute counted over 20 s.
+ */
+export const TRAFFIC_MANAGER_LIMITS_PER_MINUTE = {
+  profileWrites: 600,
+  profileReads: 450,
+  profileDeletes: 150,
+  endpointWrites: 300,
+  endpointReads: 1500,
+} as const;
+export type TrafficManagerGroup = keyof typeof TRAFFIC_MANAGER_LIMITS_PER_MINUTE;
+/** The interval Traffic Manager counts its limits over. */
+export const TRAFFIC_MANAGER_WINDOW_MS = 20_000;
+
+const TRAFFIC_MANAGER_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/[^/]+\/providers\/microsoft\.network\/trafficmanagerprofiles(?:\/[^/]+(\/(?:azure|external|nested)endpoints\/[^/]+)?)?\/?$/i;
+
+/**
+ * The Traffic Manager limit a request counts against, with the subscription it is counted in; undefined for every
+ * other request.
+ */
+export function trafficManagerGroupOf(
+  method: string,
+  url: string,
+): { readonly subscriptionId: string; readonly group: TrafficManagerGroup } | undefined {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+  const match = TRAFFIC_MANAGER_PATH.exec(path);
+  const subscriptionId = match?.[1];
+  if (!match || subscriptionId === undefined) return undefined;
+  const cls = requestClassOf(method);
+  const isEndpoint = match[2] !== undefined;
+  const group: TrafficManagerGroup = isEndpoint
+    ? cls === 'reads'
+      ? 'endpointReads'
+      : 'endpointWrites'
+    : cls === 'reads'
+      ? 'profileReads'
+      : cls === 'deletes'
+        ? 'profileDeletes'
+        : 'profileWrites';
+  return { subscriptionId: subscriptionId.toLowerCase(), group };
+}
+
+/**
+ * A sliding-window log: at most `limit` passes within any `windowMs`. A pass waits until the oldest of the last
+ * `limit` passes is `windowMs` (plus `marginMs`, for the clock and network skew between this process and the
+ * service) behind it. Waiters pass in arrival order.
+ *
+ * Hand-written rather than `p-throttle`: its strict mode spreads the calls after the first burst evenly over the
+ * window (one every `windowMs / limit`), which doubles the time 200 Traffic Manager endpoint writes take (about 40 s
+ * instead of 20 s, measured on the simulator); a log lets the second hundred go as soon as the first leaves the window.
+ */
+export class SlidingWindowGate {
+  private readonly passes: number[] = [];
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly marginMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(limit >= 1) || !(windowMs > 0)) throw new RangeError(`sliding window needs limit >= 1 and a window > 0`);
+  }
+
+  /** Resolves when one more call may go. */
+  pass(): Promise<void> {
+    const turn = this.tail.then(() => this.wait());
+    this.tail = turn;
+    return turn;
+  }
+
+  private async wait(): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      while (this.passes.length >= this.limit && (this.passes[0] ?? now) + this.windowMs + this.marginMs <= now) {
+        this.passes.shift();
+      }
+      if (this.passes.length < this.limit) {
+        this.passes.push(now);
+        return;
+      }
+      const oldest = this.passes[0] ?? now;
+      await new Promise((resolve) => setTimeout(resolve, oldest + this.windowMs + this.marginMs - now));
+    }
+  }
+}
+
+/**
+ * Keeps this process inside Traffic Manager's limits: one sliding window per subscription and group. The limits are
+ * per subscription, so other callers share them: the gates keep this process inside them, not the subscription (a
+ * 429 that still comes is retried after its `Retry-After`, as every 429 is).
+ */
+export class ProviderGates {
+  private readonly gates = new Map<string, SlidingWindowGate>();
+  private waits = 0;
+
+  constructor(
+    private readonly limitsPerMinute: Readonly<Record<TrafficManagerGroup, number>> = TRAFFIC_MANAGER_LIMITS_PER_MINUTE,
+    private readonly windowMs: number = TRAFFIC_MANAGER_WINDOW_MS,
+    private readonly marginMs = 250,
+  ) {}
+
+  /** Resolves when a request of `group` in `subscriptionId` may be sent. */
+  async pass(subscriptionId: string, group: TrafficManagerGroup): Promise<void> {
+    const key = `${subscriptionId}|${group}`;
+    let gate = this.gates.get(key);
+    if (!gate) {
+      const limit = Math.max(1, Math.floor((this.limitsPerMinute[group] * this.windowMs) / 60_000));
+      gate = new SlidingWindowGate(limit, this.windowMs, this.marginMs);
+      this.gates.set(key, gate);
+    }
+    await gate.pass();
+    this.waits += 1;
+  }
+
+  /** Requests that went through a gate. */
+  get passed(): number {
+    return this.waits;
+  }
+}
+
+const sharedGates = new Map<string, ProviderGates>();
+
+/** This process's Traffic Manager gates for the ARM endpoint `endpoint` (shared as `sharedPacer` is). */
+export function sharedProviderGates(endpoint: string): ProviderGates {
+  const key = endpoint.replace(/\/+$/, '').toLowerCase();
+  let gates = sharedGates.get(key);
+  if (!gates) {
+    gates = new ProviderGates();
+    sharedGates.set(key, gates);
+  }
+  return gates;
+}

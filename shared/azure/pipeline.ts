@@ -13,7 +13,13 @@ import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline
 import type { Logger } from '../log.js';
 import type { ArmCallRecorder } from './callContext.js';
 import { parseRetryAfterMs } from './errorMapping.js';
-import { remainingHeaderOf, requestClassOf, type RequestPacer } from './pacing.js';
+import {
+  remainingHeaderOf,
+  requestClassOf,
+  trafficManagerGroupOf,
+  type ProviderGates,
+  type RequestPacer,
+} from './pacing.js';
 
 export const USER_AGENT_PREFIX = 'fleetmesh';
 export const ARM_POLICY_NAME = 'fleetmeshArmPolicy';
@@ -38,13 +44,21 @@ export function armScope(endpoint: string): string {
  * of the async context, counts 429s, feeds ARM's remaining-requests headers back to the pacer, and keeps responses
  * for callers that asked for them. It sits after signing, so it sees every retry.
  */
-export function armCallPolicy(recorder: ArmCallRecorder, pacer: RequestPacer, logger: Logger): PipelinePolicy {
+export function armCallPolicy(
+  recorder: ArmCallRecorder,
+  pacer: RequestPacer,
+  logger: Logger,
+  gates?: ProviderGates,
+): PipelinePolicy {
   return {
     name: ARM_POLICY_NAME,
-    sendRequest: (request, next) => {
+    sendRequest: async (request, next) => {
       const call = recorder.currentCall();
       const cls = requestClassOf(request.method);
       const field = cls === 'reads' ? 'reads' : 'writes';
+      // Traffic Manager's own limits first, so a wait there holds no slot of ARM's write concurrency.
+      const provider = gates ? trafficManagerGroupOf(request.method, request.url) : undefined;
+      if (gates && provider) await gates.pass(provider.subscriptionId, provider.group);
       return pacer.run(cls, async () => {
         let response: PipelineResponse;
         try {

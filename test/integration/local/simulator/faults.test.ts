@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../../../local/simulator/index.js';
-import { at, pollAsyncOperation, start, waitFor, type Arm } from './support.js';
+import { at, pollAsyncOperation, start, TM_API, waitFor, type Arm } from './support.js';
 
 let sim: RunningSimulator | undefined;
 let arm: Arm | undefined;
@@ -46,6 +46,44 @@ describe('throttling', () => {
     // Switched off at run time.
     sim.control.setThrottling(false);
     expect((await a.get(a.fleet('/members'))).status).toBe(200);
+  });
+});
+
+describe("Traffic Manager's own throttle", () => {
+  it('answers 429 past a third of the per-minute limit within 20 s, per subscription whoever calls, and only for Traffic Manager', async () => {
+    // ARM's buckets out of the way: only Traffic Manager's limits can refuse here.
+    ({ sim, arm } = await start({
+      throttling: {
+        enabled: true,
+        reads: { size: 10_000, refillPerSecond: 100 },
+        writes: { size: 10_000, refillPerSecond: 100 },
+        deletes: { size: 10_000, refillPerSecond: 100 },
+      },
+    }));
+    const a = arm;
+    const profile = a.sub('/resourceGroups/rg-traffic/providers/Microsoft.Network/trafficManagerProfiles/nope');
+    // Profile reads: 450 a minute, 150 in 20 s (a missing profile's 404 counts as Traffic Manager counts requests).
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++) statuses.push((await a.get(profile, { apiVersion: TM_API })).status);
+    const operator = sim.tokens['operator'] ?? '';
+    for (let i = 0; i < 50; i++) statuses.push((await a.get(profile, { apiVersion: TM_API, token: operator })).status);
+    expect(statuses.every((s) => s === 404)).toBe(true);
+    // The 151st, from either principal: the subscription's window is full.
+    const throttled = await a.get(profile, { apiVersion: TM_API, token: operator });
+    expect(throttled.status).toBe(429);
+    expect(at(throttled.json, 'error', 'code')).toBe('TooManyRequests');
+    expect(String(at(throttled.json, 'error', 'message'))).toMatch(/450 profileReads operations per minute/);
+    const retryAfter = Number(throttled.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(20);
+    // Other resource providers are not affected, nor are Traffic Manager's other groups.
+    expect((await a.get(a.fleet('/members'))).status).toBe(200);
+    const endpoint = await a.get(`${profile}/AzureEndpoints/e`, { apiVersion: TM_API });
+    expect(endpoint.status).not.toBe(429);
+    expect(sim.control.counters()['trafficManagerProfiles.get']).toMatchObject({ reads: 151, throttled: 1 });
+    // Switched off on its own.
+    sim.control.setThrottling({ ...sim.control.settings().throttling, trafficManager: false });
+    expect((await a.get(profile, { apiVersion: TM_API })).status).toBe(404);
   });
 });
 

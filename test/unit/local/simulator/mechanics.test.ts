@@ -4,7 +4,12 @@ import { FaultInjector } from '../../../../local/simulator/faults.js';
 import { cidrsOverlap, cidrContains, firstAddress } from '../../../../local/simulator/providers/netcheck.js';
 import { parseSelector, selects } from '../../../../local/simulator/providers/selector.js';
 import { SeededRandom } from '../../../../local/simulator/random.js';
-import { Throttler } from '../../../../local/simulator/throttle.js';
+import {
+  SlidingWindowThrottler,
+  Throttler,
+  TRAFFIC_MANAGER_LIMITS_PER_MINUTE,
+  trafficManagerGroupOf,
+} from '../../../../local/simulator/throttle.js';
 
 function fakeWall(start = 1_000_000): { now: () => number; tick: (ms: number) => void } {
   let t = start;
@@ -67,6 +72,7 @@ describe('Throttler (token bucket, wall time)', () => {
     const t = new Throttler(
       {
         enabled: true,
+        trafficManager: true,
         reads: { size: 3, refillPerSecond: 2 },
         writes: { size: 1, refillPerSecond: 1 },
         deletes: { size: 1, refillPerSecond: 1 },
@@ -87,11 +93,43 @@ describe('Throttler (token bucket, wall time)', () => {
   it('always allows when switched off', () => {
     const t = new Throttler({
       enabled: false,
+      trafficManager: true,
       reads: { size: 1, refillPerSecond: 0 },
       writes: { size: 1, refillPerSecond: 0 },
       deletes: { size: 1, refillPerSecond: 0 },
     });
     for (let i = 0; i < 10; i++) expect(t.take('s', 'p', 'reads').allowed).toBe(true);
+  });
+});
+
+describe("Traffic Manager's own throttle (sliding window, wall time)", () => {
+  it('allows the limit within any window, answers Retry-After until the oldest call leaves it', () => {
+    const wall = fakeWall();
+    const t = new SlidingWindowThrottler(wall.now);
+    for (let i = 0; i < 3; i++) {
+      expect(t.take('s|endpointWrites', 3, 20_000)).toEqual({ allowed: true });
+      wall.tick(1_000);
+    }
+    // Calls at 0, 1 and 2 s: the fourth, at 3 s, waits until the first leaves the window at 20 s.
+    expect(t.take('s|endpointWrites', 3, 20_000)).toEqual({ allowed: false, retryAfterSeconds: 17 });
+    // A refused call is not counted; another key has its own window.
+    expect(t.take('s|endpointReads', 3, 20_000)).toEqual({ allowed: true });
+    wall.tick(16_999);
+    expect(t.take('s|endpointWrites', 3, 20_000)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    wall.tick(1);
+    expect(t.take('s|endpointWrites', 3, 20_000)).toEqual({ allowed: true });
+    expect(t.take('s|endpointWrites', 3, 20_000)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+
+  it('groups operations as the documented limits do', () => {
+    expect(trafficManagerGroupOf('trafficManagerEndpoints.createOrUpdate')).toBe('endpointWrites');
+    expect(trafficManagerGroupOf('trafficManagerEndpoints.delete')).toBe('endpointWrites');
+    expect(trafficManagerGroupOf('trafficManagerEndpoints.get')).toBe('endpointReads');
+    expect(trafficManagerGroupOf('trafficManagerProfiles.update')).toBe('profileWrites');
+    expect(trafficManagerGroupOf('trafficManagerProfiles.list')).toBe('profileReads');
+    expect(trafficManagerGroupOf('trafficManagerProfiles.delete')).toBe('profileDeletes');
+    expect(trafficManagerGroupOf('managedClusters.get')).toBeUndefined();
+    expect(TRAFFIC_MANAGER_LIMITS_PER_MINUTE.endpointWrites).toBe(300);
   });
 });
 

@@ -2,11 +2,15 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ARM_LIMITS,
+  ProviderGates,
   remainingHeaderOf,
   requestClassOf,
   RequestPacer,
   sharedPacer,
+  SlidingWindowGate,
   TokenBucket,
+  TRAFFIC_MANAGER_LIMITS_PER_MINUTE,
+  trafficManagerGroupOf,
 } from '../../../../shared/azure/pacing.js';
 
 describe('TokenBucket', () => {
@@ -203,5 +207,73 @@ describe('sharedPacer', () => {
     sharedPacer('https://arm.example.test:1', 16);
     expect(a.maxConcurrentWrites).toBe(4);
     expect(sharedPacer('https://other.example.test', 8)).not.toBe(a);
+  });
+});
+
+describe("Traffic Manager's own limits", () => {
+  const base = 'https://management.azure.com/subscriptions/SUB-1/resourceGroups/rg-traffic/providers';
+  const profile = `${base}/Microsoft.Network/trafficManagerProfiles/fleetmesh-demo`;
+
+  it('classifies Traffic Manager requests by the documented groups, per subscription', () => {
+    const endpoint = `${profile}/AzureEndpoints/demo-web-member-1?api-version=2022-04-01`;
+    expect(trafficManagerGroupOf('PUT', endpoint)).toEqual({ subscriptionId: 'sub-1', group: 'endpointWrites' });
+    expect(trafficManagerGroupOf('DELETE', endpoint)).toEqual({ subscriptionId: 'sub-1', group: 'endpointWrites' });
+    expect(trafficManagerGroupOf('PATCH', endpoint)?.group).toBe('endpointWrites');
+    expect(trafficManagerGroupOf('GET', endpoint)?.group).toBe('endpointReads');
+    expect(trafficManagerGroupOf('GET', `${profile}/externalEndpoints/x`)?.group).toBe('endpointReads');
+    expect(trafficManagerGroupOf('PUT', `${profile}?api-version=2022-04-01`)?.group).toBe('profileWrites');
+    expect(trafficManagerGroupOf('GET', profile)?.group).toBe('profileReads');
+    expect(trafficManagerGroupOf('DELETE', profile)?.group).toBe('profileDeletes');
+    expect(trafficManagerGroupOf('GET', `${base}/Microsoft.Network/trafficManagerProfiles`)?.group).toBe(
+      'profileReads',
+    );
+    // Anything else is ARM's business only.
+    expect(trafficManagerGroupOf('PUT', `${base}/Microsoft.Network/virtualNetworks/v`)).toBeUndefined();
+    expect(trafficManagerGroupOf('GET', `${profile}/heatMaps/default`)).toBeUndefined();
+    expect(trafficManagerGroupOf('GET', 'not a url')).toBeUndefined();
+  });
+
+  describe('ProviderGates', () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('lets a third of the per-minute limit through in any 20 s window, the next ones as the first leave it', async () => {
+      // 6 a minute: 2 in any 20 s; no margin.
+      const gates = new ProviderGates({ ...TRAFFIC_MANAGER_LIMITS_PER_MINUTE, endpointWrites: 6 }, 20_000, 0);
+      const passed: number[] = [];
+      for (let i = 0; i < 5; i++) void gates.pass('sub-1', 'endpointWrites').then(() => passed.push(i));
+      // Another subscription and another group have their own windows.
+      let other = 0;
+      void gates.pass('sub-2', 'endpointWrites').then(() => (other += 1));
+      void gates.pass('sub-1', 'endpointReads').then(() => (other += 1));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(passed).toEqual([0, 1]);
+      expect(other).toBe(2);
+      await vi.advanceTimersByTimeAsync(19_999);
+      expect(passed).toEqual([0, 1]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(passed).toEqual([0, 1, 2, 3]);
+      await vi.advanceTimersByTimeAsync(19_999);
+      expect(passed).toEqual([0, 1, 2, 3]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(passed).toEqual([0, 1, 2, 3, 4]);
+      expect(gates.passed).toBe(7);
+    });
+
+    it('keeps its margin behind the window, and never lets more than the limit through in any window', async () => {
+      const gate = new SlidingWindowGate(3, 1_000, 100);
+      const at: number[] = [];
+      const start = Date.now();
+      const all = Array.from({ length: 10 }, () => gate.pass().then(() => at.push(Date.now() - start)));
+      await vi.advanceTimersByTimeAsync(10_000);
+      await Promise.all(all);
+      expect(at).toEqual([0, 0, 0, 1_100, 1_100, 1_100, 2_200, 2_200, 2_200, 3_300]);
+      for (const t of at) expect(at.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(3);
+      expect(() => new SlidingWindowGate(0, 1_000)).toThrow(RangeError);
+    });
   });
 });
