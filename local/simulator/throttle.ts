@@ -91,6 +91,9 @@ export class Throttler {
  * `includes/traffic-manager-limits.md`, "Default throttling limits", 2025-05-05): per subscription (every principal
  * counted together), per operation, limits given per minute and "typically" enforced over a 20-second interval, 429
  * with `retry-after` when exceeded. Modelled as a sliding 20 s window holding a third of the per-minute limit.
+ * The app's gate (shared/azure/pacing.ts) holds its own copy of these figures on purpose, as ARM's buckets are kept
+ * apart from ARM_LIMITS: the simulator stands for Azure, so a wrong figure in the client shows as 429s here instead of
+ * agreeing with itself.
  */
 export const TRAFFIC_MANAGER_LIMITS_PER_MINUTE = {
   profileWrites: 600,

@@ -259,6 +259,7 @@ export function trafficManagerGroupOf(
   method: string,
   url: string,
 ): { readonly subscriptionId: string; readonly group: TrafficManagerGroup } | undefined {
+  if (!/trafficmanagerprofiles/i.test(url)) return undefined; // every other ARM request, without parsing its URL
   let path: string;
   try {
     path = new URL(url).pathname;
@@ -334,7 +335,6 @@ export class SlidingWindowGate {
  */
 export class ProviderGates {
   private readonly gates = new Map<string, SlidingWindowGate>();
-  private waits = 0;
 
   constructor(
     private readonly limitsPerMinute: Readonly<Record<TrafficManagerGroup, number>> = TRAFFIC_MANAGER_LIMITS_PER_MINUTE,
@@ -352,12 +352,6 @@ export class ProviderGates {
       this.gates.set(key, gate);
     }
     await gate.pass();
-    this.waits += 1;
-  }
-
-  /** Requests that went through a gate. */
-  get passed(): number {
-    return this.waits;
   }
 }
 

@@ -404,10 +404,7 @@ class CosmosStateStore implements StateStore {
 
   async listOperations(profile: string, options: ListOperationsOptions = {}): Promise<Operation[]> {
     checkProfile(profile);
-    const limit = options.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST}, got ${limit}`);
-    }
+    const limit = listLimit(options);
     const rows = await this.query(
       this.operations,
       {
@@ -424,12 +421,9 @@ class CosmosStateStore implements StateStore {
     return rows.map((raw) => this.operationOf({ raw, etag: etagOf(raw, '') }, describeRow(raw)).value);
   }
 
-  async listPendingApplies(profile: string, options: { readonly limit?: number } = {}): Promise<PendingApply[]> {
+  async listPendingApplies(profile: string, options: ListOperationsOptions = {}): Promise<PendingApply[]> {
     checkProfile(profile);
-    const limit = options.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST}, got ${limit}`);
-    }
+    const limit = listLimit(options);
     // Filters and order on indexed paths only; kind, trigger and the request are checked here (few rows are Pending).
     const rows = await this.query(
       this.operations,
@@ -609,6 +603,15 @@ const PendingApplyRowSchema = z.object({
   request: ApplyRequestSchema.optional(),
   createdAt: z.string(),
 });
+
+/** A list's `limit` (default 20), checked: an integer from 1 to MAX_LIST. */
+function listLimit(options: ListOperationsOptions): number {
+  const limit = options.limit ?? 20;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST}, got ${limit}`);
+  }
+  return limit;
+}
 
 function checkProfile(profile: string): void {
   const result = ProfileNameSchema.safeParse(profile);

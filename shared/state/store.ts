@@ -129,7 +129,7 @@ export interface StateStore {
    * oldest first, at most `limit` (default 20). One single-partition query on indexed paths (profile, type, status,
    * createdAt) that returns only the id, the creation time and the request.
    */
-  listPendingApplies(profile: string, options?: { readonly limit?: number }): Promise<PendingApply[]>;
+  listPendingApplies(profile: string, options?: ListOperationsOptions): Promise<PendingApply[]>;
 
   // Processed events (dedup)
   /**

@@ -12,11 +12,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CosmosClient } from '@azure/cosmos';
-import { createCosmosClient } from '../../../shared/state/client.js';
 import { processedEventDocId } from '../../../shared/state/documents.js';
-import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
 import type { StateStore } from '../../../shared/state/store.js';
-import { obj, arr, startE2E, waitFor, type E2E } from '../support/harness.js';
+import { arr, type E2E, obj, openStateStore, startE2E, waitFor } from '../support/harness.js';
 
 const FLEET_API = '2026-03-02-preview';
 const RECONCILER = 'meshReconciler:demo';
@@ -109,12 +107,7 @@ describe('events', () => {
       // list is read for every member event (no reuse across events), so its reads show which deliveries were acted on.
       appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00', FLEETMESH_PROFILE_LIST_CACHE_SECONDS: '0' },
     });
-    const { cosmos } = e2e.sandbox;
-    cosmosClient = createCosmosClient(
-      { endpoint: cosmos.endpoint, database: 'fleetmesh', auth: { kind: 'key', key: cosmos.key }, caFile: undefined },
-      { caPem: cosmos.certificatePem },
-    );
-    store = createCosmosStateStore({ client: cosmosClient, databaseId: 'fleetmesh', eventTtlSeconds: 86_400 });
+    ({ client: cosmosClient, store } = openStateStore(e2e.sandbox));
   });
 
   afterAll(async () => {

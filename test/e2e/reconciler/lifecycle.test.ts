@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuiltInRoles } from '../../../shared/arm/resourceId.js';
-import { arr, obj, startE2E, waitFor, type E2E } from '../support/harness.js';
+import { arr, type E2E, obj, runResync, startE2E, waitFor } from '../support/harness.js';
 
 const AKS_API = '2026-04-01';
 const TM_API = '2022-04-01';
@@ -91,16 +91,6 @@ function calls(operation: string, pathPart = ''): number {
 /** Every apply POST the simulator received, whatever it answered (its counters also survive the call log's ring). */
 function applies(): number {
   return e2e.sandbox.sim.control.counters()['clusterMeshProfiles.apply']?.actions ?? 0;
-}
-
-/** Runs the resync timer function now (the host's admin API, master key): every managed mesh is asked to look again. */
-async function resync(): Promise<void> {
-  const r = await fetch(`${e2e.sandbox.host.url}/admin/functions/resync`, {
-    method: 'POST',
-    headers: { 'x-functions-key': e2e.sandbox.masterKey, 'content-type': 'application/json' },
-    body: '{}',
-  });
-  expect(r.status, await r.text()).toBe(202);
 }
 
 async function reconcilerCycles(): Promise<number> {
@@ -240,7 +230,7 @@ describe('a mesh from first apply to clean-up', () => {
     const before = vnetReads();
     for (let round = 1; round <= 2; round++) {
       const start = await reconcilerCycles();
-      await resync();
+      await runResync(e2e.sandbox);
       await waitFor(`the reconciler cycle of resync ${round}`, async () =>
         (await reconcilerCycles()) > start ? true : undefined,
       );
@@ -258,7 +248,7 @@ describe('a mesh from first apply to clean-up', () => {
     const edited = await e2e.operator.call('PATCH', url, { body: { properties: { weight: 7 } }, apiVersion: TM_API });
     expect(edited.status).toBe(200);
     // Traffic Manager raises no event fleetmesh takes: only the resync notices the drift.
-    await resync();
+    await runResync(e2e.sandbox);
     const restored = await waitFor(
       'the endpoint weight restored to 500',
       async () => {

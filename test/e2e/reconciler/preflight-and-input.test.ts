@@ -7,10 +7,8 @@
 import type { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleetScenario, parseGeneratedName } from '../../../local/simulator/index.js';
-import { createCosmosClient } from '../../../shared/state/client.js';
-import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
 import type { StateStore } from '../../../shared/state/store.js';
-import { arr, obj, startE2E, waitFor, type E2E } from '../support/harness.js';
+import { arr, type E2E, obj, openStateStore, runResync, startE2E, waitFor } from '../support/harness.js';
 
 const scenario = generateFleetScenario(parseGeneratedName('generated:4?overlay=1&unpeered=1&seed=11'));
 let e2e: E2E;
@@ -30,12 +28,7 @@ beforeAll(async () => {
     // event function's own, one profile list per member event acted on (no reuse across events here).
     appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00', FLEETMESH_PROFILE_LIST_CACHE_SECONDS: '0' },
   });
-  const { cosmos } = e2e.sandbox;
-  cosmosClient = createCosmosClient(
-    { endpoint: cosmos.endpoint, database: 'fleetmesh', auth: { kind: 'key', key: cosmos.key }, caFile: undefined },
-    { caPem: cosmos.certificatePem },
-  );
-  store = createCosmosStateStore({ client: cosmosClient, databaseId: 'fleetmesh', eventTtlSeconds: 86_400 });
+  ({ client: cosmosClient, store } = openStateStore(e2e.sandbox));
 });
 
 afterAll(async () => {
@@ -46,16 +39,6 @@ afterAll(async () => {
 /** Every apply POST the simulator received, whatever it answered. */
 function applies(): number {
   return e2e.sandbox.sim.control.counters()['clusterMeshProfiles.apply']?.actions ?? 0;
-}
-
-/** Runs the resync timer function now (the host's admin API, master key). */
-async function resync(): Promise<void> {
-  const r = await fetch(`${e2e.sandbox.host.url}/admin/functions/resync`, {
-    method: 'POST',
-    headers: { 'x-functions-key': e2e.sandbox.masterKey, 'content-type': 'application/json' },
-    body: '{}',
-  });
-  expect(r.status, await r.text()).toBe(202);
 }
 
 async function reconcilerCycles(): Promise<number> {
@@ -154,7 +137,7 @@ describe('e. preflight blocks the apply', () => {
     expect(more).toEqual([]);
     for (let round = 1; round <= 2; round++) {
       const before = await reconcilerCycles();
-      await resync();
+      await runResync(e2e.sandbox);
       await waitFor(`resync ${round} planned`, async () => ((await reconcilerCycles()) > before ? true : undefined));
     }
     expect((await blockedOps()).map((o) => o.id)).toEqual([recorded?.id]);

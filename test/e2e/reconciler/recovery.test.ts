@@ -18,12 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPolicy } from '../../../local/sandbox/sandbox.js';
 import type { ReconcilerInput } from '../../../orchestrations/contracts.js';
 import { Orchestrations, reconcilerInstanceId } from '../../../orchestrations/names.js';
-import { createCosmosClient } from '../../../shared/state/client.js';
-import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
 import { operationId } from '../../../shared/state/documents.js';
 import type { StateStore } from '../../../shared/state/store.js';
-import { instance } from '../support/durable.js';
-import { arr, obj, startE2E, waitFor, type E2E } from '../support/harness.js';
+import { instance, startInstance, terminateInstance } from '../support/durable.js';
+import { arr, type E2E, obj, openStateStore, runResync, startE2E, waitFor } from '../support/harness.js';
 
 const FLEET_API = '2026-03-02-preview';
 /** 0.003 hour: 10.8 s. */
@@ -38,12 +36,7 @@ beforeAll(async () => {
     policy: { ...demoPolicy(50), mode: 'manual' },
     appSettings: { FLEETMESH_RESYNC_SCHEDULE: '100.00:00:00' },
   });
-  const { cosmos } = e2e.sandbox;
-  cosmosClient = createCosmosClient(
-    { endpoint: cosmos.endpoint, database: 'fleetmesh', auth: { kind: 'key', key: cosmos.key }, caFile: undefined },
-    { caPem: cosmos.certificatePem },
-  );
-  store = createCosmosStateStore({ client: cosmosClient, databaseId: 'fleetmesh', eventTtlSeconds: 86_400 });
+  ({ client: cosmosClient, store } = openStateStore(e2e.sandbox));
 });
 
 afterAll(async () => {
@@ -66,16 +59,6 @@ async function finished(id: string, timeoutMs = 90_000): Promise<Record<string, 
   );
 }
 
-/** Runs the resync timer function now (the host's admin API, master key). */
-async function resync(): Promise<void> {
-  const r = await fetch(`${e2e.sandbox.host.url}/admin/functions/resync`, {
-    method: 'POST',
-    headers: { 'x-functions-key': e2e.sandbox.masterKey, 'content-type': 'application/json' },
-    body: '{}',
-  });
-  expect(r.status, await r.text()).toBe(202);
-}
-
 async function meshStates(): Promise<Record<string, string | null>> {
   const view = obj((await e2e.api('GET', '/meshes/demo')).json);
   return Object.fromEntries(
@@ -95,32 +78,6 @@ async function putPolicy(changes: Record<string, unknown>): Promise<void> {
   const current = obj(obj((await e2e.api('GET', '/meshes/demo')).json).policy);
   const r = await e2e.api('PUT', '/meshes/demo/policy', { ...current, ...changes });
   expect(r.status, r.text).toBe(200);
-}
-
-/** Terminates an instance through the host's durable API and waits until it has stopped. */
-async function terminate(instanceId: string, reason: string): Promise<void> {
-  const rpc = e2e.sandbox.host.rpcBaseUrl;
-  const r = await fetch(
-    `${rpc}instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`,
-    {
-      method: 'POST',
-    },
-  );
-  expect(r.status, await r.text()).toBe(202);
-  await waitFor(`${instanceId} terminated`, async () =>
-    (await instance(e2e.sandbox, instanceId))?.runtimeStatus === 'Terminated' ? true : undefined,
-  );
-}
-
-/** Starts `name` as `instanceId` with `input` through the host's durable API (what the durable client calls). */
-async function start(name: string, instanceId: string, input: unknown): Promise<void> {
-  const rpc = e2e.sandbox.host.rpcBaseUrl;
-  const r = await fetch(`${rpc}orchestrators/${encodeURIComponent(name)}/${encodeURIComponent(instanceId)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  expect(r.status, await r.text()).toBe(202);
 }
 
 /** The next operation waiting for approval (one that is not `previous`). */
@@ -155,7 +112,7 @@ describe('recovery from Cosmos DB when a durable event is lost', () => {
       planId: null,
       request: { at, planId: null, memberSelector: null, requestedBy: 'alice' },
     });
-    await resync();
+    await runResync(e2e.sandbox);
 
     const op = await finished(id);
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
@@ -203,7 +160,7 @@ describe('recovery from Cosmos DB when a durable event is lost', () => {
     const id = String(waiting.id);
     await store.recordApproval(id, { by: 'carol', at: new Date().toISOString(), decision: 'approve' });
     // A signal: the wait takes it and repairs Traffic Manager one debounce window later, then reads the record.
-    await resync();
+    await runResync(e2e.sandbox);
 
     // Within a minute, with the deadline an hour away.
     const op = await finished(id, 60_000);
@@ -221,7 +178,10 @@ describe('recovery from Cosmos DB when a durable event is lost', () => {
     const reconciler = reconcilerInstanceId('demo');
     // The execution holding the wait ends, as one that continues as new does; the answer is recorded while none runs
     // (POST /approve's record, its ApprovalDecision event dropped with that execution).
-    await terminate(reconciler, 'ends as a continue-as-new would');
+    await terminateInstance(e2e.sandbox, reconciler, 'ends as a continue-as-new would');
+    await waitFor(`${reconciler} terminated`, async () =>
+      (await instance(e2e.sandbox, reconciler))?.runtimeStatus === 'Terminated' ? true : undefined,
+    );
     await store.recordApproval(id, { by: 'dave', at: new Date().toISOString(), decision: 'approve' });
     // The next execution, with what the previous one carries over (ReconcilerInput): the same wait, deadline an hour
     // away, no Traffic Manager repair pending. Nothing else is sent to it: no signal, no event.
@@ -238,7 +198,7 @@ describe('recovery from Cosmos DB when a durable event is lost', () => {
         repairDue: null,
       },
     };
-    await start(Orchestrations.meshReconciler, reconciler, carried);
+    await startInstance(e2e.sandbox, Orchestrations.meshReconciler, reconciler, carried);
 
     // Only the record can end this wait within the minute: the deadline is an hour away and nothing wakes it.
     const op = await finished(id, 60_000);

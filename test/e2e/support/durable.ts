@@ -23,6 +23,28 @@ export async function raiseEvent(sandbox: Sandbox, instanceId: string, name: str
   if (r.status !== 202) throw new Error(`raiseEvent ${name} on ${instanceId}: ${r.status} ${await r.text()}`);
 }
 
+/** Starts orchestration `name` as `instanceId` with `input` (what the durable client calls); throws unless 202. */
+export async function startInstance(sandbox: Sandbox, name: string, instanceId: string, input: unknown): Promise<void> {
+  const r = await fetch(
+    `${sandbox.host.rpcBaseUrl}orchestrators/${encodeURIComponent(name)}/${encodeURIComponent(instanceId)}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    },
+  );
+  if (r.status !== 202) throw new Error(`start ${name} as ${instanceId}: ${r.status} ${await r.text()}`);
+}
+
+/** Terminates an instance; throws unless the host accepted it (202). The instance stops shortly after. */
+export async function terminateInstance(sandbox: Sandbox, instanceId: string, reason: string): Promise<void> {
+  const r = await fetch(
+    `${sandbox.host.rpcBaseUrl}instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`,
+    { method: 'POST' },
+  );
+  if (r.status !== 202) throw new Error(`terminate ${instanceId}: ${r.status} ${await r.text()}`);
+}
+
 /** An instance's status and the size of its current execution's history (undefined when there is no instance). */
 export async function instance(sandbox: Sandbox, instanceId: string): Promise<InstanceView | undefined> {
   const r = await fetch(`${sandbox.host.rpcBaseUrl}instances/${encodeURIComponent(instanceId)}?showHistory=true`);

@@ -6,7 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CosmosClient } from '@azure/cosmos';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../local/sandbox/sandbox.js';
+import { createCosmosClient } from '../../../shared/state/client.js';
+import { createCosmosStateStore } from '../../../shared/state/cosmosStore.js';
+import type { StateStore } from '../../../shared/state/store.js';
 import { Arm } from '../../integration/local/simulator/support.js';
 
 export interface ApiResult {
@@ -107,4 +111,30 @@ export function obj(value: unknown): Record<string, unknown> {
 export function arr(value: unknown): unknown[] {
   if (!Array.isArray(value)) throw new Error(`not an array: ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * The app's state store on the sandbox's Cosmos server, for tests that write or read records as the functions do.
+ * Dispose `client` when done.
+ */
+export function openStateStore(sandbox: Sandbox): { readonly client: CosmosClient; readonly store: StateStore } {
+  const { cosmos } = sandbox;
+  const client = createCosmosClient(
+    { endpoint: cosmos.endpoint, database: 'fleetmesh', auth: { kind: 'key', key: cosmos.key }, caFile: undefined },
+    { caPem: cosmos.certificatePem },
+  );
+  return { client, store: createCosmosStateStore({ client, databaseId: 'fleetmesh', eventTtlSeconds: 86_400 }) };
+}
+
+/**
+ * Runs the resync timer function now (the host's admin API, master key): every managed mesh is asked to look again.
+ * Throws unless the host accepted the run (202).
+ */
+export async function runResync(sandbox: Sandbox): Promise<void> {
+  const r = await fetch(`${sandbox.host.url}/admin/functions/resync`, {
+    method: 'POST',
+    headers: { 'x-functions-key': sandbox.masterKey, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (r.status !== 202) throw new Error(`resync: ${r.status} ${await r.text()}`);
 }

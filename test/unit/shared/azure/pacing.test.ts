@@ -261,7 +261,6 @@ describe("Traffic Manager's own limits", () => {
       expect(passed).toEqual([0, 1, 2, 3]);
       await vi.advanceTimersByTimeAsync(1);
       expect(passed).toEqual([0, 1, 2, 3, 4]);
-      expect(gates.passed).toBe(7);
     });
 
     it('keeps its margin behind the window, and never lets more than the limit through in any window', async () => {
